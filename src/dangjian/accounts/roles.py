@@ -1,0 +1,71 @@
+"""Roles and what each may do. A grant = (role, organisation node) and covers that node's subtree."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    WORK_COMMITTEE_ADMIN = "work_committee_admin", _("工委管理员")
+    COMMITTEE_ADMIN = "committee_admin", _("党委/总支管理员")
+    BRANCH_SECRETARY = "branch_secretary", _("支部书记/组织委员")
+    MEMBER = "member", _("党员")
+    AUDITOR = "auditor", _("审计员")
+
+
+# Resources are what restrict() guards; each scoped model names its resource.
+ORG, MEMBER, POST, ORG_REQUEST, AUDIT, ACCOUNT, JOB = (
+    "org",
+    "member",
+    "post",
+    "org_request",
+    "audit",
+    "account",
+    "job",
+)
+
+_STAFF_MEMBER = {"view", "add", "change", "archive", "export", "import"}
+
+ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
+    # 三员分立 (SECURITY.md 8.1.4.2 d): the system administrator manages accounts, sees no member data
+    # and no audit log; the auditor reads the audit log and changes nothing.
+    Role.SYSTEM_ADMIN: {
+        ACCOUNT: frozenset({"view", "add", "change"}),
+        ORG: frozenset({"view"}),
+    },
+    Role.AUDITOR: {
+        AUDIT: frozenset({"view"}),
+        ORG: frozenset({"view"}),
+    },
+    Role.WORK_COMMITTEE_ADMIN: {
+        ORG: frozenset({"view", "change", "export", "import", "request", "approve"}),
+        MEMBER: frozenset(_STAFF_MEMBER | {"view_pii"}),
+        POST: frozenset({"view", "add", "change"}),
+        ORG_REQUEST: frozenset({"view", "add", "approve"}),
+        AUDIT: frozenset({"view"}),
+        JOB: frozenset({"view"}),
+    },
+    Role.COMMITTEE_ADMIN: {
+        ORG: frozenset({"view", "change", "export", "import", "request"}),
+        MEMBER: frozenset(_STAFF_MEMBER | {"view_pii"}),
+        POST: frozenset({"view", "add", "change"}),
+        ORG_REQUEST: frozenset({"view", "add"}),
+        JOB: frozenset({"view"}),
+    },
+    Role.BRANCH_SECRETARY: {
+        ORG: frozenset({"view", "export", "request"}),
+        MEMBER: frozenset(_STAFF_MEMBER),
+        POST: frozenset({"view", "add", "change"}),
+        ORG_REQUEST: frozenset({"view", "add"}),
+        JOB: frozenset({"view"}),
+    },
+    # A member sees their own record and their own organisation, and edits only their contact details.
+    Role.MEMBER: {
+        MEMBER: frozenset({"view", "change_contact"}),
+        ORG: frozenset({"view"}),
+    },
+}
+
+# Roles that may not be combined on one account (SECURITY.md 8.1.4.2 d, 三员分立).
+SEPARATED_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.AUDITOR})
+SELF_ONLY_ROLES = frozenset({Role.MEMBER})

@@ -1,0 +1,33 @@
+"""Reads on member records, always through restrict()."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from dangjian.core.scope import restrict
+from dangjian.members.idnumber import check_id_number
+from dangjian.members.models import Member
+
+
+def members_for(user, action: str = "view") -> QuerySet[Member]:
+    return restrict(user, action, Member.objects.select_related("org"))
+
+
+def search_members(queryset: QuerySet[Member], q: str) -> QuerySet[Member]:
+    """Name, pinyin initials (`zs` finds 张三) or an exact ID number (through the blind index)."""
+    from dangjian.members.services import id_number_index
+
+    q = "".join((q or "").split())
+    if not q:
+        return queryset
+    if len(q) == 18 and q[:17].isdigit():
+        try:
+            number = check_id_number(q).number
+        except Exception:  # noqa: BLE001 — an invalid number simply matches nobody
+            return queryset.none()
+        return queryset.filter(id_number_hash=id_number_index(number))
+    if q.isascii() and q.isalpha():
+        return queryset.filter(pinyin_initials__startswith=q.lower()) | queryset.filter(
+            pinyin__startswith=q.lower()
+        )
+    return queryset.filter(name__contains=q)
