@@ -57,7 +57,11 @@ class SessionCookieAuth(APIKeyCookie):
         return request.COOKIES.get(self.param_name)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        return request.user if key and may_use_api(request.user) else None
+        if not key or not may_use_api(request.user):
+            return None
+        # request.user is a SimpleLazyObject (now evaluated); services that call type(user), such
+        # as the audit writer, need the User instance itself.
+        return getattr(request.user, "_wrapped", request.user)
 
 
 token_auth = BearerTokenAuth()

@@ -6,6 +6,6 @@ import tempfile
 os.environ.setdefault("DANGJIAN_VAR_DIR", tempfile.mkdtemp(prefix="dangjian-test-"))
 os.environ.setdefault("DANGJIAN_FAST_HASHER", "1")
 
-from dangjian.settings import *  # noqa: E402,F403
+from dangjian.settings import *  # noqa: F403
 
 AXES_ENABLED = True

@@ -1,7 +1,6 @@
 from django.conf import settings
-from django.urls import include, path
-
 from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
 from dangjian.accounts.views import LoginView
 from dangjian.api import api

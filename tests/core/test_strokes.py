@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,20 +59,23 @@ def test_four_stroke_surnames_in_standard_order() -> None:
     assert _by_key(list("孔尹方文毛王")) == expected
 
 
-def test_deng_has_four_strokes() -> None:
-    assert stroke_sequence("邓") == "5452"
-    # after the last four-stroke shapes (孔 5215), before the first five-stroke ones (玉 11214)
-    assert sort_by_strokes(["玉", "邓", "孔", "王"]) == ["王", "孔", "邓", "玉"]
-    assert stroke_key("孔") < stroke_key("邓") < stroke_key("玉")
+def test_deng_sorts_with_the_four_stroke_characters() -> None:
+    # 邓 5452 has four strokes: after 王 1121, 毛 3115 and 孔 5215, before the five-stroke
+    # 玉 11214, 石 13251, 田 25121 and 白 32511
+    names = ["白", "石", "邓", "田", "孔", "玉", "毛", "王"]
+    expected = ["王", "毛", "孔", "邓", "玉", "石", "田", "白"]
+    assert sort_by_strokes(names) == expected
+    assert _by_key(names) == expected
+    assert stroke_sequence("邓") is None  # the table gives a rank, not a sequence
 
 
 @pytest.mark.parametrize(
     ("char", "sequence", "before", "after", "table_error"),
     [
-        # char, correct sequence, a character just before it, one just after it, and a
-        # character that cn-sort's own table puts on the wrong side of it
-        ("达", "134454", "灰", "列", "戊"),  # table: among the 5-stroke characters
-        ("虽", "251251214", "咣", "品", "虼"),
+        # char, correct sequence, the table character just before it, the one just after it,
+        # and a character that cn-sort's own table puts on the wrong side of it
+        ("达", "134454", "灰", "戍", "戊"),  # table: among the 5-stroke characters
+        ("虽", "251251214", "咢", "剈", "虼"),
         ("钚", "311151324", "钙", "钛", "钙"),
         ("辔", "5511512551251", "缛", "缝", "缛"),
         ("芈", "2121112", "忐", "步", "芙"),  # table: before 芙 1221134
@@ -79,9 +85,13 @@ def test_corrected_characters(
     char: str, sequence: str, before: str, after: str, table_error: str
 ) -> None:
     assert stroke_sequence(char) == sequence
+    assert strokes.CORRECTIONS[char] == (sequence, before)
     assert stroke_key(before) < stroke_key(char) < stroke_key(after)
     assert sort_by_strokes([after, char, before]) == [before, char, after]
     assert stroke_key(table_error) < stroke_key(char)
+    # nothing of the table falls between the correction and its neighbours
+    ranks = strokes._ranks()
+    assert ranks[after] == ranks[before] + 1
 
 
 def test_two_character_name_before_longer_names_with_same_surname() -> None:
@@ -141,45 +151,83 @@ def test_unknown_characters_sort_after_known_ones() -> None:
     assert sort_by_strokes(["王" + EXT_B, "王龘"]) == ["王龘", "王" + EXT_B]
 
 
-def test_override_places_unknown_character() -> None:
-    extra = {EXT_B: "1123"}  # between 王 1121 and 井 1132
+def test_plain_override_sorts_after_known_before_unknown() -> None:
+    extra = {EXT_B: "1123"}  # a sequence alone cannot be interleaved with the table
+    assert stroke_sequence(EXT_B, extra) == "1123"
+    assert sort_by_strokes(["B", EXT_B, "龘", "一"], extra) == ["一", "龘", EXT_B, "B"]
+    assert stroke_key("龘", extra) < stroke_key(EXT_B, extra) < stroke_key("B", extra)
+
+
+def test_plain_overrides_ordered_by_count_then_sequence() -> None:
+    extra = {"X": "11231", "Y": "11232", "Z": "1123", "W": "5"}
+    assert sort_by_strokes(["Y", "X", "Z", "W"], extra) == ["W", "Z", "X", "Y"]
+    assert _by_key(["Y", "X", "Z", "W"]) == ["W", "X", "Y", "Z"]  # no overrides: code points
+
+
+def test_plain_override_of_a_table_character_leaves_the_table() -> None:
+    assert sort_by_strokes(["王", "龘"], {"王": "1121"}) == ["龘", "王"]
+
+
+@pytest.mark.parametrize(
+    "value", [("1123", "王"), ["1123", "王"], {"sequence": "1123", "after": "王"}]
+)
+def test_override_with_placement_places_unknown_character(value: object) -> None:
+    extra = {EXT_B: value}
     assert stroke_sequence(EXT_B, extra) == "1123"
     assert sort_by_strokes(["井", EXT_B, "王", "玉"], extra) == ["王", EXT_B, "井", "玉"]
     assert stroke_key("王", extra) < stroke_key(EXT_B, extra) < stroke_key("井", extra)
 
 
+def test_override_with_placement_moves_a_table_character() -> None:
+    extra = {"王": ("5", "乙")}  # pretend 王 were a one-stroke character after 乙
+    names = ["毛", "王", "二", "乙", "一"]
+    assert sort_by_strokes(names) == ["一", "乙", "二", "王", "毛"]
+    assert sort_by_strokes(names, extra) == ["一", "乙", "王", "二", "毛"]
+    assert stroke_key("乙", extra) < stroke_key("王", extra) < stroke_key("二", extra)
+
+
+def test_placed_overrides_keep_their_own_order_in_one_slot() -> None:
+    extra = {"X": ("11231", "王"), "Y": ("11232", "王"), "Z": ("1123", "王")}
+    names = ["井", "Y", "X", "王", "Z"]
+    assert sort_by_strokes(names, extra) == ["王", "Z", "X", "Y", "井"]
+    assert sorted(names, key=lambda name: stroke_key(name, extra)) == ["王", "Z", "X", "Y", "井"]
+
+
 def test_module_registry_override(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(strokes.overrides, "A", "12")  # a two-stroke shape, like 丁 12
+    monkeypatch.setitem(strokes.overrides, "A", ("12", "丁"))  # a two-stroke shape, after 丁
     assert stroke_sequence("A") == "12"
-    assert sort_by_strokes(["王", "A", "一"]) == ["一", "A", "王"]
+    assert sort_by_strokes(["王", "A", "丁", "一"]) == ["一", "丁", "A", "王"]
     # an explicit mapping replaces the registry
-    assert sort_by_strokes(["王", "A", "一"], {}) == ["一", "王", "A"]
+    assert sort_by_strokes(["王", "A", "丁", "一"], {}) == ["一", "丁", "王", "A"]
 
 
-def test_overrides_keep_their_own_order_in_one_slot() -> None:
-    extra = {"X": "11231", "Y": "11232", "Z": "1123"}
-    assert sort_by_strokes(["Y", "X", "Z"], extra) == ["Z", "X", "Y"]
+@pytest.mark.parametrize("after", ["A", "B", "达", "毛", "王王"])
+def test_placement_needs_a_character_with_its_own_rank(after: str) -> None:
+    # itself, not in the table, a corrected character, an overridden one, not one character
+    with pytest.raises(ValueError):
+        stroke_key("A", {"A": ("12", after), "毛": "3115"})
 
 
-def test_override_corrects_a_known_character() -> None:
-    assert sort_by_strokes(["毛", "王"], {"王": "5"}) == ["王", "毛"]  # one stroke now
-
-
-@pytest.mark.parametrize("bad", ["12a", "0", "6", "1" * 65])
-def test_invalid_override_rejected(bad: str) -> None:
+@pytest.mark.parametrize(
+    "bad", ["12a", "0", "6", "1" * 65, "", ("12a", "王"), {"after": "王"}, ("12",), 12]
+)
+def test_invalid_override_rejected(bad: object) -> None:
     with pytest.raises(ValueError):
         stroke_key("A", {"A": bad})
 
 
-def test_keys_are_fixed_width_ascii_and_bounded() -> None:
+def test_keys_are_ascii_and_bounded() -> None:
     assert stroke_key("") == ""
-    assert len(stroke_key("王")) == 8
-    assert len(stroke_key("王毅")) == 15
-    assert len(stroke_key("王小洪")) == 22
+    assert len(stroke_key("王")) == 7
+    assert len(stroke_key("王毅")) == 13
+    assert len(stroke_key("王小洪")) == 19
     fifteen = "努尔兰阿不都满金艾尔肯吐尼亚孜"
     assert len(fifteen) == 15 and len(stroke_key(fifteen)) <= 128
     long_key = stroke_key(fifteen * 3 + EXT_B)
-    assert long_key.isascii() and len(long_key) <= 128
+    assert long_key.isascii() and len(long_key) == 128
+    long_override = {"A": "1" * 64}
+    assert len(stroke_key("A" * 5, long_override)) == 128
+    assert stroke_key("达" * 20).isascii()
 
 
 def test_sort_is_stable_for_equal_keys() -> None:
@@ -187,11 +235,18 @@ def test_sort_is_stable_for_equal_keys() -> None:
     assert sort_by_strokes(["王凯", "王 凯"]) == ["王凯", "王 凯"]
 
 
-def test_anchor_table_agrees_with_rank_table() -> None:
-    # Every built-in sequence is in cn-sort's table and in its order; none was dropped.
-    table = strokes._table()
-    anchors = [ch for ch in table.anchor_sequences if ch not in strokes.CORRECTIONS]
-    assert len(table.anchor_ranks) == len(anchors) > 600
+def test_table_read_without_importing_cn_sort(tmp_path: Path) -> None:
+    # importing cn_sort writes all.log / error.log into the current directory
+    code = (
+        "import sys\n"
+        "from dangjian.core.strokes import sort_by_strokes\n"
+        "assert sort_by_strokes(['王毅', '丁学东']) == ['丁学东', '王毅']\n"
+        "assert 'cn_sort' not in sys.modules\n"
+    )
+    src = str(Path(strokes.__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])}
+    subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, check=True)
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from dangjian.accounts.tokens import TokenRefused, obtain_token, revoke_all_tokens, revoke_token
 from dangjian.api import ErrorOut, session_auth, token_auth
@@ -57,8 +57,8 @@ def create_token(request: HttpRequest, payload: TokenIn):
     try:
         issued = obtain_token(request=request, username=payload.username, password=payload.password)
     except TokenRefused as refused:
-        return refused.status, {"detail": refused.message}
-    return 200, {"token": issued.token, "expires_at": issued.expires_at}
+        return Status(refused.status, {"detail": refused.message})
+    return Status(200, {"token": issued.token, "expires_at": issued.expires_at})
 
 
 @router.post(

@@ -27,7 +27,10 @@ def create_user(*, actor, username: str, display_name: str, password: str, role:
     if User.objects.filter(username__iexact=username.strip()).exists():
         raise ValidationError({"username": "该登录账号已存在（不区分大小写）。"})
     user = User(username=username.strip(), display_name=display_name.strip(), expires_on=expires_on, must_change_password=True)
-    validate_password(password, user)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
     user.set_password(password)
     user.save()
     grant_role(actor=actor, user=user, role=role, org=org)

@@ -53,7 +53,9 @@ def token_digest(raw: str) -> str:
 
 def may_use_api(user) -> bool:
     """An account that could log in on the pages right now (active, not past its expiry date)."""
-    return bool(user is not None and user.is_authenticated and user.is_active and not user.is_expired)
+    return bool(
+        user is not None and user.is_authenticated and user.is_active and not user.is_expired
+    )
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from dangjian.accounts.forms import LoginForm, NewUserForm
 from dangjian.accounts.models import User
 from dangjian.accounts.roles import ACCOUNT
 from dangjian.accounts.services import create_user
+from dangjian.core.forms import add_service_errors
 from dangjian.core.scope import has_any, scope_paths
 from dangjian.orgs.models import Organization
 
@@ -36,8 +37,7 @@ def account_list(request):
         try:
             user = create_user(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"已创建账号 {user.username}，首次登录须修改密码。")
             return redirect("accounts:list")

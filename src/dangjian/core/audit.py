@@ -52,7 +52,7 @@ def record_event(
     from dangjian.accounts.models import User
 
     target = obj if obj is not None else actor
-    model = type(target) if target is not None else User
+    model = target._meta.model if target is not None else User  # works through lazy request.user
     if not org_path and obj is not None and hasattr(obj, "get_additional_data"):
         org_path = obj.get_additional_data().get("org_path", "")
     actor_obj = actor if getattr(actor, "is_authenticated", False) else None
@@ -112,7 +112,7 @@ def register_models() -> None:
 
     from dangjian.accounts.models import Grant, User
     from dangjian.members.models import Member
-    from dangjian.orgs.models import OrgChangeRequest, Organization, Post
+    from dangjian.orgs.models import Organization, OrgChangeRequest, Post
 
     secret = ["id_number_enc", "id_number_hash", "phone_enc", "stroke_key", "pinyin", "pinyin_initials"]
     auditlog.register(Organization, exclude_fields=["depth", "numchild"])

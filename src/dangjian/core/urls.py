@@ -6,4 +6,5 @@ app_name = "core"
 urlpatterns = [
     path("tools/sort-names/", views.sort_names, name="sort_names"),
     path("audit/", views.audit_log, name="audit"),
+    path("healthz", views.healthz, name="healthz"),
 ]

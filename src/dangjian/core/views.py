@@ -7,13 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from dangjian.accounts.roles import AUDIT, Role
 from dangjian.core.audit import EVENT_LABELS
 from dangjian.core.scope import active_grants, has_any, scope_paths
 from dangjian.core.strokes import sort_by_strokes
+
+
+def healthz(request):
+    """Liveness probe; also the trivial baseline view the benchmarks compare against."""
+    return HttpResponse("ok", content_type="text/plain")
 
 
 @login_required

@@ -4,7 +4,7 @@ from datetime import date
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from dangjian.api import ErrorOut, paginated
 from dangjian.core.scope import get_scoped_or_404
@@ -134,4 +134,4 @@ def get_id_number(request: HttpRequest, response: HttpResponse, member_id: int):
     number = reveal_id_number(actor=user, member=member, request=request)
     # Personal data must not linger in a browser or proxy cache (SECURITY.md -32/-33).
     response["Cache-Control"] = "no-store"
-    return 200, {"id": member.pk, "id_number": number}
+    return Status(200, {"id": member.pk, "id_number": number})

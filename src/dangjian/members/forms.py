@@ -1,6 +1,13 @@
 from django import forms
 
-from dangjian.members.choices import ETHNICITY_CHOICES, Education, Gender, MemberCategory, MemberStatus, Occupation
+from dangjian.members.choices import (
+    ETHNICITY_CHOICES,
+    Education,
+    Gender,
+    MemberCategory,
+    MemberStatus,
+    Occupation,
+)
 
 _DATE = forms.DateInput(attrs={"type": "date"})
 

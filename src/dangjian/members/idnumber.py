@@ -8,6 +8,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from stdnum import exceptions as stdnum_errors
+from stdnum import numdb
 from stdnum.cn import ric
 
 from dangjian.members.choices import Gender
@@ -33,6 +34,16 @@ def mask_phone(phone: str) -> str:
     if len(digits) < 7:
         return "*" * len(digits)
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def region_known(code: str) -> bool:
+    """Whether the six-digit region code was ever a county code.
+
+    Deliberately ignores the years a code was in use: numbers are issued at registration, not at
+    birth, so someone born in 1980 rightly holds a code first assigned in 1983.
+    """
+    results = numdb.get("cn/loc").info(code)
+    return any("county" in props for _, props in results)
 
 
 def check_id_number(
@@ -66,9 +77,7 @@ def check_id_number(
     if gender and gender != derived_gender:
         raise ValidationError(f"性别与身份证号不一致：身份证号显示为{Gender(derived_gender).label}。")
     warnings: list[str] = []
-    try:
-        ric.get_birth_place(number)
-    except stdnum_errors.ValidationError:
+    if not region_known(number[:6]):
         warnings.append(f"身份证号的地区码{number[:6]}不在行政区划代码表中，请核实。")
     return IdNumberCheck(number=number, birth_date=derived_birth, gender=derived_gender, warnings=warnings)
 

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django_tables2 import RequestConfig
 
 from dangjian.accounts.roles import MEMBER
+from dangjian.core.forms import add_service_errors
 from dangjian.core.scope import can, get_scoped_or_404, has_any, path_in_scope
 from dangjian.members import services
 from dangjian.members.filtersets import MemberFilterSet
@@ -79,11 +80,6 @@ def member_detail(request, pk):
     )
 
 
-def _form_errors(form, exc: ValidationError) -> None:
-    for field, errs in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errs)
-
-
 @login_required
 def member_create(request):
     org = get_scoped_or_404(request.user, "view", orgs_for(request.user), pk=request.GET.get("org") or 0)
@@ -95,7 +91,7 @@ def member_create(request):
             data = services.clean_member_data(form.cleaned_data)
             member = services.create_member(actor=request.user, org=org, data=data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             for w in data.warnings:
                 messages.warning(request, w)
@@ -119,7 +115,7 @@ def member_edit(request, pk):
             data = services.clean_member_data(form.cleaned_data, instance=member)
             services.update_member(actor=request.user, member=member, data=data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "已保存。")
             return redirect("members:detail", pk=member.pk)
@@ -135,7 +131,7 @@ def member_status(request, pk):
         try:
             services.change_status(actor=request.user, member=member, status=d["status"], on=d["status_date"], reason=d["status_reason"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "党籍状态已变更。")
             return redirect("members:detail", pk=member.pk)
@@ -154,7 +150,7 @@ def me(request):
         try:
             services.update_contact(actor=request.user, member=member, phone=form.cleaned_data["phone"])
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "联系方式已更新。")
             return redirect("members:me")

@@ -101,7 +101,7 @@ class OrgDetailOut(OrgOut):
     founded_on: date | None
     dissolved_on: date | None
     member_counts: CountsOut
-    posts: list[PostOut]
+    current_posts: list[PostOut]
     warnings: list[WarningOut]
     pending_requests: int
 
@@ -148,13 +148,9 @@ def get_org(request: HttpRequest, org_id: int):
     pending = restrict(
         user, "view", OrgChangeRequest.objects.filter(org=org, status=RequestStatus.PENDING)
     ).count()
-    return {
-        **OrgOut.from_orm(org).model_dump(),
-        "unit_name": org.unit_name,
-        "founded_on": org.founded_on,
-        "dissolved_on": org.dissolved_on,
-        "member_counts": member_counts(org),
-        "posts": posts,
-        "warnings": warnings_for(org),
-        "pending_requests": pending,
-    }
+    # The figures travel on the instance, so the schema's resolvers serve list and detail alike.
+    org.member_counts = member_counts(org)
+    org.current_posts = posts
+    org.warnings = warnings_for(org)
+    org.pending_requests = pending
+    return org

@@ -19,13 +19,13 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import (
     BRANCH_TYPES,
     Organization,
+    OrgChangeRequest,
     OrgStatus,
     OrgType,
     Post,
     PostKind,
     RequestKind,
     RequestStatus,
-    OrgChangeRequest,
     Sector,
 )
 

@@ -6,11 +6,17 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 
 from dangjian.accounts.roles import MEMBER, ORG_REQUEST
+from dangjian.core.forms import add_service_errors
 from dangjian.core.scope import can, get_scoped_or_404, has_any, path_in_scope, restrict
-from dangjian.members.models import Member
 from dangjian.orgs import selectors, services
 from dangjian.orgs.forms import DecisionForm, RequestForm
-from dangjian.orgs.models import Organization, OrgChangeRequest, OrgStatus, RequestKind, RequestStatus
+from dangjian.orgs.models import (
+    Organization,
+    OrgChangeRequest,
+    OrgStatus,
+    RequestKind,
+    RequestStatus,
+)
 
 
 def _org_or_404(user, pk):
@@ -117,8 +123,7 @@ def request_new(request, pk):
         try:
             services.submit_request(actor=request.user, kind=d["kind"], org=org, reason=d["reason"], target=d["target"], payload=payload)
         except ValidationError as exc:
-            for field, errs in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "申请已提交，等待工委审批。")
             return redirect("orgs:detail", pk=org.pk)
@@ -146,8 +151,7 @@ def request_detail(request, pk):
                     actor=request.user, request_obj=req, approve=form.cleaned_data["decision"] == "approve", note=form.cleaned_data["note"]
                 )
             except ValidationError as exc:
-                for errs in exc.message_dict.values():
-                    form.add_error(None, errs)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, "审批完成。")
                 return redirect("orgs:request", pk=req.pk)
