@@ -90,3 +90,19 @@ def test_production_hasher_is_argon2():
 
     text = Path(s.__file__).read_text()
     assert '"django.contrib.auth.hashers.Argon2PasswordHasher",' in text.split("PASSWORD_HASHERS = [")[1].split("]")[0].splitlines()[1]
+
+
+def test_first_login_forces_password_change(county, client):
+    user = county.users["zhibu"]
+    user.must_change_password = True
+    user.save()
+    client.post(reverse("login"), {"username": "zhibu", "password": "demo12345"})
+    resp = client.get(reverse("members:list"))
+    assert resp.status_code == 302 and resp["Location"] == reverse("accounts:password_change")
+    resp = client.post(reverse("accounts:password_change"), {
+        "old_password": "demo12345", "new_password1": "Xin-mima-2026!", "new_password2": "Xin-mima-2026!",
+    })
+    assert resp.status_code == 302
+    user.refresh_from_db()
+    assert not user.must_change_password
+    assert client.get(reverse("members:list")).status_code == 200

@@ -1,7 +1,8 @@
 """Browser tests: Playwright (sync API) driving Debian's chromium against pytest-django's live_server.
 
 One browser per test session (per xdist worker), a fresh context per test. Set SHOTS_DIR to also
-save screenshots of the pages the tests pass through, at 1366×768 and at a 390×844 phone width;
+save screenshots of the pages the tests pass through, at 1366×768 and at a 390×844 phone width
+(``name-desktop.png``/``name-phone.png`` as the screen shows them, ``-full`` for the whole page);
 ``overflow.txt`` beside them lists pages wider than the phone screen.
 """
 
@@ -121,6 +122,22 @@ def wait_tree(page):
 
 
 @pytest.fixture
+def open_node(page):
+    """open_node(org): open a folder in the tree like a user (loading its children by HTMX once)."""
+
+    def _open(org):
+        toggle = page.locator(f'#tree button[data-toggle-children="kids-{org.pk}"]')
+        toggle.wait_for(state="visible")
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+        page.locator(f"#kids-{org.pk}").wait_for(state="visible")
+        page.wait_for_load_state("networkidle")
+        return toggle
+
+    return _open
+
+
+@pytest.fixture
 def snap(page):
     """snap(name): screenshots at desktop and phone width when SHOTS_DIR is set; else nothing."""
     shots = os.environ.get("SHOTS_DIR")
@@ -133,7 +150,8 @@ def snap(page):
         page.wait_for_load_state("networkidle")
         before = page.viewport_size or DESKTOP
         page.set_viewport_size(DESKTOP)
-        page.screenshot(path=out / f"{name}-desktop.png", full_page=True)
+        page.screenshot(path=out / f"{name}-desktop.png")
+        page.screenshot(path=out / f"{name}-desktop-full.png", full_page=True)
         page.set_viewport_size(PHONE)
         page.wait_for_timeout(150)
         wide = page.evaluate(
@@ -151,7 +169,8 @@ def snap(page):
                 return {scroll: document.documentElement.scrollWidth, vw, over: over.slice(0, 8)};
             }"""
         )
-        page.screenshot(path=out / f"{name}-phone.png", full_page=True)
+        page.screenshot(path=out / f"{name}-phone.png")
+        page.screenshot(path=out / f"{name}-phone-full.png", full_page=True)
         with (out / "overflow.txt").open("a", encoding="utf-8") as fh:
             flag = "OVERFLOW" if wide["scroll"] > wide["vw"] else "ok"
             fh.write(f"{name}: {flag} scrollWidth={wide['scroll']} vw={wide['vw']} {wide['over']}\n")

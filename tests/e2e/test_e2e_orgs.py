@@ -17,10 +17,12 @@ def _toggle(page, org):
     return page.locator(f'#tree button[data-toggle-children="kids-{org.pk}"]')
 
 
-def test_gongwei_expands_the_lazy_tree(county, page, login, wait_tree, snap):
+def test_gongwei_expands_the_lazy_tree(county, page, login, wait_tree, open_node, snap):
     login("gongwei")
     expect(page).to_have_url(re.compile(rf"/orgs/{county.gongwei.pk}/$"))
     tree = wait_tree()
+    expect(tree.get_by_role("link", name=str(county.gongwei), exact=True)).to_be_visible()
+    open_node(county.gongwei)
     expect(tree.get_by_role("link", name=str(county.dangwei_a), exact=True)).to_be_visible()
     branch = tree.get_by_role("link", name=str(county.branch_a1), exact=True)
     expect(branch).to_have_count(0)  # not loaded until the folder is opened
@@ -47,7 +49,9 @@ def test_gongwei_expands_the_lazy_tree(county, page, login, wait_tree, snap):
     expect(page.get_by_role("heading", level=1)).to_contain_text(county.branch_a1.name)
 
 
-def test_gongwei_approves_a_new_branch_and_the_tree_shows_it(county, page, login, wait_tree, snap):
+def test_gongwei_approves_a_new_branch_and_the_tree_shows_it(
+    county, page, login, wait_tree, open_node, snap
+):
     req = submit_request(
         actor=county.users["dangwei"],
         kind=RequestKind.CREATE,
@@ -64,7 +68,8 @@ def test_gongwei_approves_a_new_branch_and_the_tree_shows_it(county, page, login
     )
     login("gongwei")
     tree = wait_tree()
-    # The pending request is flagged on the committee's node before anyone opens it.
+    open_node(county.gongwei)
+    # The pending request is flagged on the committee's node.
     node = tree.locator("li", has=page.locator(f'a[href="/orgs/{county.dangwei_a.pk}/"]')).first
     expect(node).to_contain_text("待批")
 
@@ -83,14 +88,15 @@ def test_gongwei_approves_a_new_branch_and_the_tree_shows_it(county, page, login
     expect(page.locator(".messages")).to_contain_text("审批完成")
     expect(page.locator("main")).to_contain_text("已批准")
 
-    # The tree (opened at the committee) now holds the new branch, and the flag is gone.
+    # The tree (opened down to the committee) now holds the new branch, and the flag is gone.
     tree = wait_tree()
+    open_node(county.dangwei_a)
     expect(tree.get_by_role("link", name=NEW_BRANCH, exact=True)).to_be_visible()
     node = tree.locator("li", has=page.locator(f'a[href="/orgs/{county.dangwei_a.pk}/"]')).first
     expect(node).not_to_contain_text("待批")
 
     new = Organization.objects.get(code="T113")
-    assert new.get_parent().pk == county.dangwei_a.pk
+    assert Organization.objects.get_parent(new).pk == county.dangwei_a.pk
     tree.get_by_role("link", name=NEW_BRANCH, exact=True).click()
     expect(page).to_have_url(re.compile(rf"/orgs/{new.pk}/$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(NEW_BRANCH)

@@ -45,3 +45,11 @@ def grant_role(*, actor, user: User, role: str, org) -> Grant:
     grant, _ = Grant.objects.get_or_create(user=user, role=role, org=org, defaults={"granted_by": actor})
     record_event("grant_changed", actor=actor, obj=grant, detail={"role": role, "user": user.username})
     return grant
+
+
+def change_password_done(*, user: User, request=None) -> None:
+    """After a successful change: clear the first-login flag and audit the event."""
+    if user.must_change_password:
+        user.must_change_password = False
+        user.save(update_fields=["must_change_password"])
+    record_event("password_changed", actor=user, request=request)

@@ -4,11 +4,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 
 from dangjian.accounts.forms import LoginForm, NewUserForm
 from dangjian.accounts.models import User
 from dangjian.accounts.roles import ACCOUNT
-from dangjian.accounts.services import create_user
+from dangjian.accounts.services import change_password_done, create_user
 from dangjian.core.forms import add_service_errors
 from dangjian.core.scope import has_any, scope_paths
 from dangjian.orgs.models import Organization
@@ -43,3 +44,14 @@ def account_list(request):
             return redirect("accounts:list")
     users = User.objects.prefetch_related("grants__org").order_by("username")
     return render(request, "accounts/list.html", {"users": users, "form": form})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        change_password_done(user=self.request.user, request=self.request)
+        messages.success(self.request, "密码已修改。")
+        return response

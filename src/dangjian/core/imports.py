@@ -150,11 +150,15 @@ def read_table(source, *, name: str = "", data_sheet: str = "数据") -> Table:
 
 
 def _excel_grid(raw: bytes, data_sheet: str) -> tuple[Iterable[tuple[int, list]], str]:
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(raw))
-        visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")] or book.sheet_names
+        visible = [
+            m.name
+            for m in book.sheets_metadata
+            if m.visible == SheetVisibleEnum.Visible and m.typ == SheetTypeEnum.WorkSheet
+        ] or book.sheet_names
         sheet_name = data_sheet if data_sheet in book.sheet_names else visible[0]
         sheet = book.get_sheet_by_name(sheet_name)
         start = sheet.start
@@ -238,7 +242,7 @@ def parse_date(value) -> date:
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int | float):
-        if 1 <= value < 2958466 and float(value).is_integer() or 1 <= value < 2958466:
+        if 1 <= value < 2958466:  # a date serial; a fractional part is the time of day
             return _EXCEL_EPOCH + timedelta(days=int(value))
         raise ValueError(value)
     text = "".join(clean_text(value).split())

@@ -59,3 +59,23 @@ class IdleTimeoutMiddleware:
                 return redirect(f"{settings.LOGIN_URL and '/accounts/login/'}?next={request.path}")
             request.session["last_seen"] = now
         return self.get_response(request)
+
+
+class PasswordChangeRequiredMiddleware:
+    """An account with an initial password must change it before anything else (SECURITY.md -06)."""
+
+    ALLOWED = ("/accounts/password/", "/accounts/logout/", "/static/", "/api/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and getattr(user, "must_change_password", False)
+            and not request.path.startswith(self.ALLOWED)
+        ):
+            return redirect("accounts:password_change")
+        return self.get_response(request)

@@ -8,3 +8,13 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     path("healthz", views.healthz, name="healthz"),
 ]
+
+from dangjian.core import job_views  # noqa: E402
+
+urlpatterns += [
+    path("jobs/", job_views.job_list, name="jobs"),
+    path("jobs/<int:pk>/", job_views.job_detail, name="job"),
+    path("jobs/<int:pk>/status/", job_views.job_status, name="job_status"),
+    path("jobs/<int:pk>/commit/", job_views.job_commit, name="job_commit"),
+    path("jobs/<int:pk>/errors.xlsx", job_views.job_errors_xlsx, name="job_errors"),
+]

@@ -61,6 +61,16 @@ def _audit_queryset(user):
     return LogEntry.objects.filter(q).select_related("actor", "content_type")
 
 
+def _audit_org_choices(user, levels: int = 3) -> list:
+    """Organisations offered in the audit filter: the scope roots and a few levels below them."""
+    from dangjian.orgs.models import Organization
+
+    q = Q(pk__in=[])
+    for root in scope_paths(user, "view", AUDIT):
+        q |= Q(path__startswith=root, depth__lte=len(root) // Organization.steplen + levels)
+    return list(Organization.objects.filter(q).order_by("path"))
+
+
 @login_required
 def audit_log(request):
     if not has_any(request.user, "view", AUDIT):
@@ -90,11 +100,12 @@ def audit_log(request):
     for entry in page:
         data = entry.additional_data or {}
         entry.event_label = EVENT_LABELS.get(data.get("event", ""), "")
+    org_choices = _audit_org_choices(request.user)
     models = ContentType.objects.filter(app_label__in=["orgs", "members", "accounts"]).order_by("model")
     params = request.GET.copy()
     params.pop("page", None)
     return render(
         request,
         "core/audit_log.html",
-        {"page": page, "models": models, "f": f, "querystring": params.urlencode()},
+        {"page": page, "models": models, "f": f, "querystring": params.urlencode(), "org_choices": org_choices},
     )

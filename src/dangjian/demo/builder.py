@@ -13,9 +13,10 @@ on the unit (hospital, school, police, road maintenance …) and on age.
 * occupations: NOT the bulletin's shares. An agency county has no villages, so the bulletin's 26 %
   农牧渔民 would be absurd. Our choice: everyone aged 61+ (28.9 %, the bulletin's band) and about
   half the women aged 56-60 are 离退休人员; working members take the occupations of their unit
-  (机关 → 党政机关工作人员, schools and hospitals → 专业技术人员 and 企事业单位管理人员, …), which
-  gives roughly 37 % 党政机关工作人员, 19 % 专业技术人员, 7 % 管理人员, 4 % 工人, 1 % 农牧渔民
-  (one 合作社 joint branch), a handful of 学生 (职业中专) and 2 % 其他 — all eight present;
+  (机关 → 党政机关工作人员, schools and hospitals → 专业技术人员 and 企事业单位管理人员, …). At the
+  default size that gives about 33 % 党政机关工作人员, 30 % 离退休人员, 20 % 专业技术人员, 7 % 工人,
+  6 % 企事业单位管理人员, 3 % 其他职业人员, under 1 % 农牧渔民 (one 合作社 joint branch) and a
+  handful of 学生 (职业中专) — all eight categories present;
 * about 2.5 % 预备党员 (joined within the last year, no 转正 date); full members joined at 18 or
   later and were confirmed exactly one year after joining.
 """
@@ -214,7 +215,8 @@ class DemoSummary:
         ]
         widths = [max(_width(row[i]) for row in rows) for i in range(4)]
         for row in rows:
-            out.append("  " + "  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)))
+            cells = (_pad(cell, w) for cell, w in zip(row, widths, strict=True))
+            out.append(("  " + "  ".join(cells)).rstrip())
         return out
 
     def __str__(self) -> str:
@@ -419,8 +421,9 @@ class _Builder:
         sector = bspec.sector or shape.PROFILE_SECTOR[bspec.profile]
         if bspec.unit:
             unit = bspec.unit
-        elif bspec.profile in ("organ", "police", "retired") and not bspec.sector:
-            unit = cspec.dept
+        elif bspec.profile in ("organ", "police", "retired"):
+            # Agency offices and retirees' branches belong to the department (or the 总支's unit).
+            unit = parent.unit_name if parent.org_type == OrgType.GENERAL_BRANCH else cspec.dept
         else:
             unit = shape.unit_of(bspec.short)
         founded = self._founded_after(max(cspec.founded, parent.founded_on or cspec.founded))
@@ -884,7 +887,7 @@ class _Builder:
                 payload={
                     "name": "中共示范县委网络安全和信息化委员会办公室支部委员会",
                     "short_name": "县委网信办党支部",
-                    "code": f"{committee.code}{committee.get_children_count() + 1:02d}",
+                    "code": f"{committee.code}{committee.numchild + 1:02d}",
                     "org_type": OrgType.BRANCH,
                     "sector": Sector.ORGAN,
                     "unit_name": "中共示范县委网络安全和信息化委员会办公室",

@@ -1,6 +1,6 @@
 from django import forms
 
-from dangjian.orgs.models import Organization, OrgType, RequestKind, Sector
+from dangjian.orgs.models import Organization, OrgType, Portfolio, PostKind, RequestKind, Sector
 
 
 class RequestForm(forms.Form):
@@ -26,3 +26,28 @@ class RequestForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "批准"), ("reject", "不予批准")], widget=forms.RadioSelect, label="审批结果")
     note = forms.CharField(label="审批意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OrgEditForm(forms.Form):
+    name = forms.CharField(label="全称", max_length=200)
+    short_name = forms.CharField(label="简称", max_length=60, required=False)
+    sector = forms.ChoiceField(label="所在单位类别", choices=[("", "—"), *Sector.choices], required=False)
+    unit_name = forms.CharField(label="所在单位", max_length=200, required=False)
+    founded_on = forms.DateField(label="成立日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class AppointForm(forms.Form):
+    member = forms.ModelChoiceField(label="党员", queryset=None)
+    kind = forms.ChoiceField(label="职务", choices=PostKind.choices)
+    portfolio = forms.ChoiceField(label="分工", choices=Portfolio.choices, required=False)
+    term_start = forms.DateField(label="任期开始", widget=forms.DateInput(attrs={"type": "date"}))
+    term_end = forms.DateField(label="任期届满", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, members=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+
+
+class EndPostForm(forms.Form):
+    ended_on = forms.DateField(label="离任日期", widget=forms.DateInput(attrs={"type": "date"}))
+    ended_reason = forms.CharField(label="离任原因", max_length=200)

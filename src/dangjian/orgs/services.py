@@ -289,3 +289,18 @@ def end_post(*, actor, post: Post, on: date, reason: str) -> Post:
     post.ended_on, post.ended_reason = on, (reason or "").strip()[:200]
     post.save(update_fields=["ended_on", "ended_reason"])
     return post
+
+
+EDITABLE_ORG_FIELDS = ("name", "short_name", "sector", "unit_name", "founded_on")
+
+
+@transaction.atomic
+def update_organization(*, actor, org: Organization, raw: dict) -> Organization:
+    """Descriptive fields only; type, code and place in the tree change through approved requests."""
+    org = get_scoped_or_404(actor, "change", Organization.objects.select_for_update(), pk=org.pk)
+    merged = {"code": org.code, "org_type": org.org_type, **{f: raw.get(f) for f in EDITABLE_ORG_FIELDS}}
+    cleaned = clean_org_fields(merged, parent=None, instance=org)
+    for field in EDITABLE_ORG_FIELDS:
+        setattr(org, field, cleaned[field])
+    org.save()
+    return org

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dangjian.orgs import views
+from dangjian.orgs import importers, views
 
 app_name = "orgs"
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
     path("attention/", views.attention, name="attention"),
     path("requests/", views.request_list, name="requests"),
     path("requests/<int:pk>/", views.request_detail, name="request"),
+    path("import/", importers.org_import, name="import"),
+    path("import/template.xlsx", importers.org_import_template, name="import_template"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/request/", views.request_new, name="request_new"),
+    path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/appoint/", views.appoint, name="appoint"),
+    path("posts/<int:pk>/end/", views.end_post, name="end_post"),
 ]

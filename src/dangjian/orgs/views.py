@@ -5,15 +5,17 @@ from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 
-from dangjian.accounts.roles import MEMBER, ORG_REQUEST
+from dangjian.accounts.roles import MEMBER, ORG, ORG_REQUEST, POST
 from dangjian.core.forms import add_service_errors
 from dangjian.core.scope import can, get_scoped_or_404, has_any, path_in_scope, restrict
+from dangjian.members.models import Member
 from dangjian.orgs import selectors, services
-from dangjian.orgs.forms import DecisionForm, RequestForm
+from dangjian.orgs.forms import AppointForm, DecisionForm, EndPostForm, OrgEditForm, RequestForm
 from dangjian.orgs.models import (
     Organization,
     OrgChangeRequest,
     OrgStatus,
+    Post,
     RequestKind,
     RequestStatus,
 )
@@ -89,6 +91,8 @@ def detail(request, pk):
         "can_add_member": org.is_active and path_in_scope(user, "add", MEMBER, org.path),
         "can_list_members": path_in_scope(user, "view", MEMBER, org.path),
         "can_request": org.is_active and path_in_scope(user, "add", ORG_REQUEST, org.path),
+        "can_edit": org.is_active and path_in_scope(user, "change", ORG, org.path),
+        "can_appoint": org.is_active and path_in_scope(user, "add", POST, org.path),
     }
     return render(request, "orgs/detail.html", ctx)
 
@@ -156,3 +160,52 @@ def request_detail(request, pk):
                 messages.success(request, "审批完成。")
                 return redirect("orgs:request", pk=req.pk)
     return render(request, "orgs/request_detail.html", {"req": req, "form": form, "may_decide": may_decide, "show_tree": True, "org": req.org})
+
+
+@login_required
+def edit(request, pk):
+    org = get_scoped_or_404(request.user, "change", Organization.objects.all(), pk=pk)
+    form = OrgEditForm(request.POST or None, initial={f: getattr(org, f) for f in services.EDITABLE_ORG_FIELDS})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_organization(actor=request.user, org=org, raw=form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "已保存。")
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "org": org, "show_tree": True, "title": f"修改组织信息：{org}"})
+
+
+@login_required
+def appoint(request, pk):
+    org = _org_or_404(request.user, pk)
+    if not path_in_scope(request.user, "add", POST, org.path):
+        raise Http404
+    members = restrict(request.user, "view", Member.objects.filter(org_path__startswith=org.path, status="normal")).order_by("stroke_key")
+    form = AppointForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.appoint(actor=request.user, org=org, member=d["member"], kind=d["kind"], portfolio=d["portfolio"], term_start=d["term_start"], term_end=d["term_end"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "已登记任职。")
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "orgs/form.html", {"form": form, "org": org, "show_tree": True, "title": f"{org}：登记任职"})
+
+
+@login_required
+def end_post(request, pk):
+    post = get_scoped_or_404(request.user, "change", Post.objects.select_related("org", "member"), pk=pk)
+    form = EndPostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.end_post(actor=request.user, post=post, on=form.cleaned_data["ended_on"], reason=form.cleaned_data["ended_reason"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "已登记离任。")
+            return redirect("orgs:detail", pk=post.org_id)
+    return render(request, "orgs/form.html", {"form": form, "org": post.org, "show_tree": True, "title": f"离任：{post}"})
