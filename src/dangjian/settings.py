@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "auditlog",
     "axes",
     "django_tasks",
+    "ninja",  # serves the API docs page from its own static files, no CDN
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
@@ -148,6 +149,8 @@ AXES_FAILURE_LIMIT = int(os.environ.get("DANGJIAN_LOCKOUT_FAILURES", 5))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DANGJIAN_LOCKOUT_MINUTES", 30)))
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
+# Usernames match case-insensitively, so failures must count case-insensitively too.
+AXES_USERNAME_CALLABLE = "dangjian.accounts.signals.axes_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = _env_bool("DANGJIAN_AXES", True)
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # lockout is per account by design (SECURITY.md 8.1.4.1 b)

@@ -106,3 +106,10 @@ def test_first_login_forces_password_change(county, client):
     user.refresh_from_db()
     assert not user.must_change_password
     assert client.get(reverse("members:list")).status_code == 200
+
+
+def test_lockout_counts_case_variants_of_one_account(county, client, settings):
+    for variant in ("zhibu", "ZHIBU", "Zhibu", "zhiBU", "ZhIbU")[: settings.AXES_FAILURE_LIMIT]:
+        client.post(reverse("login"), {"username": variant, "password": "bad"})
+    resp = client.post(reverse("login"), {"username": "zhibu", "password": "demo12345"})
+    assert "锁定" in resp.content.decode()

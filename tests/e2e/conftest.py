@@ -35,7 +35,9 @@ TIMEOUT_MS = 15_000
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("browser tests need Debian chromium at /usr/bin/chromium (apt-get install chromium)")
+        pytest.skip(
+            "browser tests need Debian chromium at /usr/bin/chromium (apt-get install chromium)"
+        )
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)
@@ -69,7 +71,10 @@ class PageProblems:
         page.on("response", self._response)
 
     def _response(self, response) -> None:
-        if response.request.resource_type in {"script", "stylesheet", "image", "font"} and response.status >= 400:
+        if (
+            response.request.resource_type in {"script", "stylesheet", "image", "font"}
+            and response.status >= 400
+        ):
             self.items.append(f"{response.status} {response.url}")
 
 
@@ -173,7 +178,9 @@ def snap(page):
         page.screenshot(path=out / f"{name}-phone-full.png", full_page=True)
         with (out / "overflow.txt").open("a", encoding="utf-8") as fh:
             flag = "OVERFLOW" if wide["scroll"] > wide["vw"] else "ok"
-            fh.write(f"{name}: {flag} scrollWidth={wide['scroll']} vw={wide['vw']} {wide['over']}\n")
+            fh.write(
+                f"{name}: {flag} scrollWidth={wide['scroll']} vw={wide['vw']} {wide['over']}\n"
+            )
         page.set_viewport_size(before)
 
     return _snap

@@ -55,7 +55,7 @@ def test_zhibu_walks_from_login_through_tree_to_a_masked_member(
     snap("member-page")
 
 
-def test_zhibu_typing_another_branchs_member_url_gets_404(county, page, login):
+def test_zhibu_typing_another_branchs_member_url_gets_404(county, page, login, snap):
     login("zhibu")
     other = county.members["b1"][0]
     response = page.goto(f"/members/{other.pk}/")
@@ -63,6 +63,7 @@ def test_zhibu_typing_another_branchs_member_url_gets_404(county, page, login):
     body = page.locator("body")
     expect(body).not_to_contain_text(other.id_number_masked)
     expect(body).not_to_contain_text("身份证号")
+    snap("not-found")
     # Also the edit page, and the branch's organisation page.
     assert page.goto(f"/members/{other.pk}/edit/").status == 404
     assert page.goto(f"/orgs/{county.branch_b1.pk}/").status == 404

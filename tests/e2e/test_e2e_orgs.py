@@ -83,6 +83,7 @@ def test_gongwei_approves_a_new_branch_and_the_tree_shows_it(
     expect(page).to_have_url(re.compile(rf"/orgs/requests/{req.pk}/$"))
     page.get_by_label("批准", exact=True).check()
     page.get_by_label("审批意见").fill("同意设立。")
+    snap("request-detail")
     with page.expect_navigation():
         page.get_by_role("button", name="提交审批").click()
     expect(page.locator(".messages")).to_contain_text("审批完成")

@@ -23,7 +23,9 @@ def member_row(i: int, org_code: str, **overrides) -> dict:
     birth = date(1960, 1, 1) + timedelta(days=i // 400)
     number = make_id_number(REGION, birth, (i % 400) * 2, "male" if gender == "男" else "female")
     row = {
-        "姓名": "王李张刘陈杨黄赵吴周"[i % 10] + "伟芳娜敏静丽强磊军洋"[(i // 10) % 10] + ("" if i % 3 else "华"),
+        "姓名": "王李张刘陈杨黄赵吴周"[i % 10]
+        + "伟芳娜敏静丽强磊军洋"[(i // 10) % 10]
+        + ("" if i % 3 else "华"),
         "性别": gender,
         "民族": "汉族" if i % 7 else "畲族",
         "出生日期": birth.isoformat(),
@@ -44,7 +46,9 @@ def member_rows(n: int, org_code: str, start: int = 0) -> list[dict]:
     return [member_row(start + i, org_code) for i in range(n)]
 
 
-def write_xlsx(path: Path, rows: list[dict], headers: list[str] | None = None, *, raw_cells: bool = False) -> Path:
+def write_xlsx(
+    path: Path, rows: list[dict], headers: list[str] | None = None, *, raw_cells: bool = False
+) -> Path:
     """Rows as an .xlsx: text cells (as the template's 文本 columns), or the values as given."""
     headers = headers or HEADERS
     book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})

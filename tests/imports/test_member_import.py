@@ -55,8 +55,14 @@ def test_valid_file_previews_clean_and_commits_everything(county, login, tmp_pat
     assert Member.objects.count() == before + 100
 
     crypto = provider()
-    imported = {m.name + m.id_number_masked: m for m in Member.objects.filter(org_path__startswith=county.branch_a1.path)}
-    by_id = {crypto.decrypt(m.id_number_enc): m for m in Member.objects.filter(pk__in=[m.pk for m in imported.values()])}
+    imported = {
+        m.name + m.id_number_masked: m
+        for m in Member.objects.filter(org_path__startswith=county.branch_a1.path)
+    }
+    by_id = {
+        crypto.decrypt(m.id_number_enc): m
+        for m in Member.objects.filter(pk__in=[m.pk for m in imported.values()])
+    }
     for row in rows:
         member = by_id[row["身份证号"]]
         assert member.name == row["姓名"] and member.org_id == county.branch_a1.pk
@@ -70,7 +76,9 @@ def test_valid_file_previews_clean_and_commits_everything(county, login, tmp_pat
     assert set(entries.values_list("actor_id", flat=True)) == {user.pk}
     # the audit entry shows the masked number only
     assert all(r["身份证号"] not in str(e.changes) for e, r in zip(entries, rows, strict=False))
-    event = LogEntry.objects.filter(additional_data__event="import", additional_data__job=job.pk).get()
+    event = LogEntry.objects.filter(
+        additional_data__event="import", additional_data__job=job.pk
+    ).get()
     assert event.additional_data["rows"] == 100 and event.actor_id == user.pk
     assert _upload_files() == []  # the uploaded file (ID numbers) is gone
 
@@ -137,7 +145,9 @@ def test_import_killed_midway_leaves_database_unchanged(county, login, tmp_path,
 
     def dying(batch, **kwargs):
         calls.append(len(batch))
-        if len(calls) == 2:  # the first batch is written and audited; the process "dies" on the second
+        if (
+            len(calls) == 2
+        ):  # the first batch is written and audited; the process "dies" on the second
             raise RuntimeError("simulated crash")
         return audit.log_bulk_created(batch, **kwargs)
 
@@ -152,7 +162,9 @@ def test_import_killed_midway_leaves_database_unchanged(county, login, tmp_path,
     assert Member.objects.count() == members
     assert _member_creates().count() == creates
     # the only new audit row is the record of the failed attempt itself
-    failed = LogEntry.objects.filter(additional_data__event="import", additional_data__success=False).get()
+    failed = LogEntry.objects.filter(
+        additional_data__event="import", additional_data__success=False
+    ).get()
     assert LogEntry.objects.count() == logs + 1 and failed.additional_data["job"] == job.pk
     assert _upload_files() == []
     page = c.get(reverse("core:job", args=[job.pk])).content.decode()
@@ -204,6 +216,8 @@ def test_duplicates_in_file_and_in_database(county, login, tmp_path):
     rows[3]["身份证号"] = p().decrypt(existing.id_number_enc)
     rows[3]["出生日期"] = existing.birth_date.isoformat()
     rows[3]["性别"] = existing.get_gender_display()
+    rows[3]["入党日期"] = existing.joined_on.isoformat()
+    rows[3]["转正日期"] = existing.confirmed_on.isoformat()
     check = _upload(c, write_xlsx(tmp_path / "dup.xlsx", rows))
     reasons = {(e["row"], e["column"]): e["reason"] for e in check.errors}
     assert reasons[(4, "身份证号")] == "与第2行的身份证号重复。"
@@ -234,7 +248,9 @@ def test_malformed_files_get_a_clear_message(county, login, content, name, expec
 
     c = login(county.users["zhibu"])
     before = Member.objects.count()
-    resp = c.post(reverse("members:import"), {"kind": "members", "file": SimpleUploadedFile(name, content)})
+    resp = c.post(
+        reverse("members:import"), {"kind": "members", "file": SimpleUploadedFile(name, content)}
+    )
     if resp.status_code == 302:
         job = Job.objects.get(pk=resp.url.rstrip("/").split("/")[-1])
         assert job.status == "failed" and expected in job.message
@@ -250,7 +266,9 @@ def test_empty_file_is_refused(county, login):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     c = login(county.users["zhibu"])
-    resp = c.post(reverse("members:import"), {"kind": "members", "file": SimpleUploadedFile("a.xlsx", b"")})
+    resp = c.post(
+        reverse("members:import"), {"kind": "members", "file": SimpleUploadedFile("a.xlsx", b"")}
+    )
     assert resp.status_code == 200 and "文件是空的" in resp.content.decode()
     assert not Job.objects.exists()
 
@@ -305,18 +323,17 @@ def test_dates_in_many_forms_and_excel_serials(county, login, tmp_path):
         "1990.07.01",
     ]
     for row, value in zip(rows, joined, strict=True):
-        birth = date(1960, 1, 1)
         row["出生日期"] = ""
         row["入党日期"] = value
         row["转正日期"] = "1991-7-1"
-        assert row["身份证号"][6:14] == birth.strftime("%Y%m%d")
     check = _upload(c, write_xlsx(tmp_path / "dates.xlsx", rows, raw_cells=True))
     assert check.result["ok"], check.errors
     _commit(c, check)
     got = Member.objects.order_by("-pk")[:6]
     assert {m.joined_on for m in got} == {date(1990, 7, 1)}
     assert {m.confirmed_on for m in got} == {date(1991, 7, 1)}
-    assert {m.birth_date for m in got} == {date(1960, 1, 1)}  # derived from the ID number
+    # the birth date, left empty, comes from the ID number
+    assert {m.birth_date.strftime("%Y%m%d") for m in got} == {r["身份证号"][6:14] for r in rows}
 
 
 def test_bad_date_names_row_and_column(county, login, tmp_path):
@@ -333,3 +350,47 @@ def test_member_row_helper_is_valid():
     rows = member_rows(2000, "T111")
     assert len({r["身份证号"] for r in rows}) == 2000
     assert member_row(1, "T1")["性别"] == "男"
+
+
+def test_bulk_duplicate_check_when_clean_member_data_skips_the_lookup(
+    county, login, tmp_path, monkeypatch, django_assert_max_num_queries
+):
+    """With clean_member_data(check_registered=False) the importer finds registered IDs in bulk."""
+    from types import SimpleNamespace
+
+    from dangjian.members import importers, services
+
+    real = services.clean_member_data
+    no_db = SimpleNamespace(
+        objects=SimpleNamespace(filter=lambda **kw: SimpleNamespace(exists=lambda: False))
+    )
+
+    def clean_without_lookup(raw, *, check_registered=True, **kwargs):
+        assert check_registered is False
+        with monkeypatch.context() as m:
+            m.setattr(services, "Member", no_db)
+            return real(raw, **kwargs)
+
+    monkeypatch.setattr(importers, "clean_member_data", clean_without_lookup)
+    monkeypatch.setattr(importers, "_CLEAN_KWARGS", {"check_registered": False})
+    rows = member_rows(300, "T111", start=3000)
+    existing = county.members["a1"][0]
+    rows[200].update(
+        身份证号=provider().decrypt(existing.id_number_enc),
+        出生日期=existing.birth_date.isoformat(),
+        性别=existing.get_gender_display(),
+        入党日期=existing.joined_on.isoformat(),
+        转正日期=existing.confirmed_on.isoformat(),
+    )
+    path = write_xlsx(tmp_path / "bulk.xlsx", rows)
+    from dangjian.core.imports import ErrorList, get_importer, read_table
+
+    importer = get_importer("members")
+    with django_assert_max_num_queries(
+        6
+    ):  # grants, organisations, one lookup per 1,000 IDs — not per row
+        checked = importer.check(read_table(path), actor=county.users["zhibu"])
+    assert isinstance(checked.errors, ErrorList)
+    assert [(e["row"], e["column"], e["reason"]) for e in checked.errors.items] == [
+        (202, "身份证号", "该身份证号已登记在系统中，不能重复登记。")
+    ]

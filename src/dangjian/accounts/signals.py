@@ -31,3 +31,9 @@ def _login_failed(sender, credentials, request=None, **kwargs):
 @receiver(user_locked_out)
 def _locked_out(sender, request, username, ip_address, **kwargs):
     record_event("lockout", request=request, success=False, detail={"username": str(username)[:150]})
+
+
+def axes_username(request, credentials) -> str:
+    """The username axes counts failures under: lower-cased, like the login itself."""
+    raw = (credentials or {}).get("username") or request.POST.get("username", "")
+    return str(raw).strip().lower()

@@ -34,7 +34,9 @@ def export_dir() -> Path:
     return path
 
 
-def write_xlsx(path: str | Path, *, sheet: str, columns: Sequence[ExportColumn], rows: Iterable[Sequence]) -> int:
+def write_xlsx(
+    path: str | Path, *, sheet: str, columns: Sequence[ExportColumn], rows: Iterable[Sequence]
+) -> int:
     """Write rows to an .xlsx at `path`; returns the number of data rows."""
     import xlsxwriter
 
@@ -73,13 +75,15 @@ def write_xlsx(path: str | Path, *, sheet: str, columns: Sequence[ExportColumn],
     return n
 
 
-def xlsx_response(*, filename: str, sheet: str, columns: Sequence[ExportColumn], rows: Iterable[Sequence]) -> tuple[FileResponse, int]:
+def xlsx_response(
+    *, filename: str, sheet: str, columns: Sequence[ExportColumn], rows: Iterable[Sequence]
+) -> tuple[FileResponse, int]:
     """A download of the rows as .xlsx, and the row count (for the audit entry)."""
     fd, path = tempfile.mkstemp(suffix=".xlsx", dir=export_dir())
     os.close(fd)
     try:
         n = write_xlsx(path, sheet=sheet, columns=columns, rows=rows)
-        handle = open(path, "rb")  # noqa: SIM115 — FileResponse closes it
+        handle = open(path, "rb")
     finally:
         os.unlink(path)
     response = FileResponse(handle, as_attachment=True, filename=filename, content_type=XLSX)

@@ -167,7 +167,9 @@ def _excel_grid(raw: bytes, data_sheet: str) -> tuple[Iterable[tuple[int, list]]
         raise ImportFileError(NOT_EXCEL) from exc
     row0, col0 = start or (0, 0)
     # Row numbers as Excel shows them; columns padded so that column A is index 0.
-    return (((row0 + i + 1), ([""] * col0 + list(r)) if col0 else list(r)) for i, r in enumerate(grid)), sheet_name
+    return (
+        ((row0 + i + 1), ([""] * col0 + list(r)) if col0 else list(r)) for i, r in enumerate(grid)
+    ), sheet_name
 
 
 def _csv_grid(raw: bytes) -> Iterable[tuple[int, list]]:
@@ -178,7 +180,9 @@ def _csv_grid(raw: bytes) -> Iterable[tuple[int, list]]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - gb18030 decodes nearly anything
-        raise ImportFileError("无法识别CSV文件的文字编码，请在Excel中另存为“CSV UTF-8”或.xlsx格式。")
+        raise ImportFileError(
+            "无法识别CSV文件的文字编码，请在Excel中另存为“CSV UTF-8”或.xlsx格式。"
+        )
     if "\x00" in text:
         raise ImportFileError(NOT_EXCEL)
     sample = text[:4096]
@@ -203,9 +207,13 @@ def _table_from_grid(grid: Iterable[tuple[int, list]], sheet: str) -> Table:
             continue
         rows.append((number, [clean_text(c) if isinstance(c, str) else c for c in cells]))
         if len(rows) > limit:
-            raise ImportFileError(f"一次最多导入{limit:,}行，这个文件超过了。请分成几个文件分别导入。")
+            raise ImportFileError(
+                f"一次最多导入{limit:,}行，这个文件超过了。请分成几个文件分别导入。"
+            )
     if headers is None:
-        raise ImportFileError("表格中没有找到列名行。请使用下载的模板：第一行是列名，从第二行起每行一条数据。")
+        raise ImportFileError(
+            "表格中没有找到列名行。请使用下载的模板：第一行是列名，从第二行起每行一条数据。"
+        )
     return Table(headers=headers, rows=rows, header_row=header_row, sheet=sheet)
 
 
@@ -264,7 +272,11 @@ def cell_text(value) -> str:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+        return (
+            value.date().isoformat()
+            if value.time() == datetime.min.time()
+            else value.isoformat(" ")
+        )
     if isinstance(value, date):
         return value.isoformat()
     return clean_text(value)
@@ -382,9 +394,17 @@ class Importer:
 
         buf = io.BytesIO()
         book = xlsxwriter.Workbook(buf, {"in_memory": True})
-        head = book.add_format({"bold": True, "bg_color": "#FAF0E6", "border": 1, "align": "center"})
+        head = book.add_format(
+            {"bold": True, "bg_color": "#FAF0E6", "border": 1, "align": "center"}
+        )
         head_req = book.add_format(
-            {"bold": True, "bg_color": "#B3261E", "font_color": "#FFFFFF", "border": 1, "align": "center"}
+            {
+                "bold": True,
+                "bg_color": "#B3261E",
+                "font_color": "#FFFFFF",
+                "border": 1,
+                "align": "center",
+            }
         )
         text = book.add_format({"num_format": "@"})
         day = book.add_format({"num_format": "yyyy-mm-dd"})
@@ -460,7 +480,9 @@ class Importer:
             if col is None:
                 continue
             if col.field in index:
-                raise ImportFileError(f"列名“{col.header}”出现了不止一次，请删除多余的列后重新上传。")
+                raise ImportFileError(
+                    f"列名“{col.header}”出现了不止一次，请删除多余的列后重新上传。"
+                )
             index[col.field] = i
         missing = [c.header for c in self.columns if c.required and c.field not in index]
         if missing:
@@ -491,10 +513,18 @@ class Importer:
             try:
                 day = parse_date(value)
             except (ValueError, OverflowError):
-                errors.add(row, col.header, f"{col.header}“{cell_text(value)}”不是有效日期（{DATE_HELP}）。")
+                errors.add(
+                    row,
+                    col.header,
+                    f"{col.header}“{cell_text(value)}”不是有效日期（{DATE_HELP}）。",
+                )
                 return None
             if not date(1900, 1, 1) <= day <= date(2200, 1, 1):
-                errors.add(row, col.header, f"{col.header}“{cell_text(value)}”不是有效日期（{DATE_HELP}）。")
+                errors.add(
+                    row,
+                    col.header,
+                    f"{col.header}“{cell_text(value)}”不是有效日期（{DATE_HELP}）。",
+                )
                 return None
             return day
         if col.kind == "code" and looks_like_lost_digits(value):
@@ -510,14 +540,29 @@ class Importer:
             return ""
         return cell_text(value)
 
-    def check(self, table: Table, *, actor, progress: Progress | None = None, offset: int = 0, total: int = 0) -> Checked:
+    def check(
+        self,
+        table: Table,
+        *,
+        actor,
+        progress: Progress | None = None,
+        offset: int = 0,
+        total: int = 0,
+    ) -> Checked:
         errors = ErrorList()
         rows = self.raw_rows(table, errors)
-        checked = self.validate(rows, actor=actor, context={"progress": progress, "offset": offset, "total": total or len(rows)}, errors=errors)
+        checked = self.validate(
+            rows,
+            actor=actor,
+            context={"progress": progress, "offset": offset, "total": total or len(rows)},
+            errors=errors,
+        )
         checked.total = len(rows)
         return checked
 
-    def validate(self, rows: list[tuple[int, dict]], *, actor, context: dict, errors: ErrorList) -> Checked:
+    def validate(
+        self, rows: list[tuple[int, dict]], *, actor, context: dict, errors: ErrorList
+    ) -> Checked:
         """Check every row; return cleaned rows (only when there are no errors they will be written)."""
         raise NotImplementedError
 
@@ -579,14 +624,20 @@ def sweep_stale_files() -> int:
     """Delete files of checks nobody confirmed within file_ttl(); called on every upload."""
     cutoff = timezone.now() - file_ttl()
     removed = 0
-    for job in Job.objects.filter(created_at__lt=cutoff).exclude(file="").exclude(
-        status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    for job in (
+        Job.objects.filter(created_at__lt=cutoff)
+        .exclude(file="")
+        .exclude(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
     ):
         discard_file(job)
         removed += 1
     limit = time.time() - file_ttl().total_seconds()
     for path in upload_dir().iterdir():  # files whose job row is gone
-        if path.is_file() and path.stat().st_mtime < limit and not Job.objects.filter(file=str(path)).exists():
+        if (
+            path.is_file()
+            and path.stat().st_mtime < limit
+            and not Job.objects.filter(file=str(path)).exists()
+        ):
             path.unlink(missing_ok=True)
             removed += 1
     return removed
@@ -606,7 +657,11 @@ def _load(job: Job, importer: Importer, progress: Progress) -> Table:
 
 
 def _errors_message(importer: Importer, checked: Checked) -> str:
-    more = f"（仅列出前{len(checked.errors.items):,}处）" if checked.errors.count > len(checked.errors.items) else ""
+    more = (
+        f"（仅列出前{len(checked.errors.items):,}处）"
+        if checked.errors.count > len(checked.errors.items)
+        else ""
+    )
     return (
         f"共{checked.total:,}行，发现{checked.errors.count:,}处问题，涉及{len(checked.errors.rows):,}行{more}。"
         f"没有导入任何数据。请在Excel中改正后重新上传。"
@@ -673,14 +728,23 @@ def run_commit(*, job: Job, progress: Progress, kind: str) -> dict:
             )
         result = importer.commit(checked, actor=job.created_by, job=job, progress=progress)
         timings.update(result.pop("timings", {}))
+    except JobFailed as exc:
+        record_failed_import(job, exc.message)
+        raise
+    except Exception:
+        from dangjian.core.jobs import FAILED_UNEXPECTEDLY
+
+        record_failed_import(job, FAILED_UNEXPECTEDLY.format(pk=job.pk))
+        raise
     finally:
         discard_file(job)
     result["seconds"] = {k: round(v, 2) for k, v in timings.items()}
     return {"message": result.pop("message"), "result": result}
 
 
-def record_failed_import(job: Job) -> None:
-    """A failed import is a security-relevant event too (who tried to write what, and why it stopped)."""
+def record_failed_import(job: Job, reason: str) -> None:
+    """A failed import is audited too (who tried to write what, and why it stopped); outside the
+    rolled-back transaction, so the record survives the rollback."""
     from dangjian.core.audit import record_event
 
     record_event(
@@ -689,11 +753,20 @@ def record_failed_import(job: Job) -> None:
         obj=job,
         org_path=job.org_path,
         success=False,
-        detail={"kind": job.import_kind, "job": job.pk, "rows": job.result.get("rows", 0), "reason": job.message},
+        detail={"kind": job.import_kind, "job": job.pk, "rows": 0, "reason": reason[:200]},
     )
 
 
-def new_job(*, kind: str, phase: str, actor, importer: Importer, file: str, params: dict, parent: Job | None = None) -> Job:
+def new_job(
+    *,
+    kind: str,
+    phase: str,
+    actor,
+    importer: Importer,
+    file: str,
+    params: dict,
+    parent: Job | None = None,
+) -> Job:
     job_kind = f"{kind}_{phase}"
     assert job_kind in JobKind.values, job_kind
     return Job.objects.create(
@@ -714,7 +787,14 @@ def start_check(*, kind: str, actor, uploaded) -> Job:
     importer = get_importer(kind)
     sweep_stale_files()
     path = store_upload(uploaded)
-    job = new_job(kind=kind, phase="check", actor=actor, importer=importer, file=path, params={"filename": uploaded.name})
+    job = new_job(
+        kind=kind,
+        phase="check",
+        actor=actor,
+        importer=importer,
+        file=path,
+        params={"filename": uploaded.name},
+    )
     inline = count_data_rows(path) <= inline_rows()
     return start_job(job, "dangjian.core.imports.run_check", inline=inline, kind=kind)
 
@@ -723,7 +803,11 @@ def start_commit(*, check_job: Job, actor) -> Job:
     """确认导入: a new job on the checked file. Refused if the check failed or was already confirmed."""
     from dangjian.core.jobs import start_job
 
-    if not check_job.is_check or check_job.status != JobStatus.SUCCEEDED or not check_job.result.get("ok"):
+    if (
+        not check_job.is_check
+        or check_job.status != JobStatus.SUCCEEDED
+        or not check_job.result.get("ok")
+    ):
         raise JobFailed("这个文件检查时发现了问题，不能导入。请改正后重新上传。")
     existing = check_job.children.exclude(status=JobStatus.FAILED).first()
     if existing is not None:
@@ -742,9 +826,19 @@ def start_commit(*, check_job: Job, actor) -> Job:
 
 
 # Helpers for importers' commit(): batches with progress.
-def write_in_batches(objs: list, write: Callable[[list], None], *, progress: Progress, base: int, size: int = 1000, label: str = "") -> None:
+def write_in_batches(
+    objs: list,
+    write: Callable[[list], None],
+    *,
+    progress: Progress,
+    base: int,
+    size: int = 1000,
+    label: str = "",
+) -> None:
     done = 0
     for batch in chunked(objs, size):
         write(batch)
         done += len(batch)
-        progress.set(base + done, message=f"第3步/共3步：写入数据库（{done:,}/{len(objs):,}{label}）…")
+        progress.set(
+            base + done, message=f"第3步/共3步：写入数据库（{done:,}/{len(objs):,}{label}）…"
+        )

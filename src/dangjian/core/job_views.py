@@ -24,7 +24,9 @@ def jobs_for(user) -> QuerySet[Job]:
     """Jobs a user may see: their own, and those whose org_path lies in their JOB view scope."""
     if not user.is_authenticated:
         return Job.objects.none()
-    return Job.objects.filter(scope_q(user, "view", Job) | Q(created_by=user)).select_related("created_by")
+    return Job.objects.filter(scope_q(user, "view", Job) | Q(created_by=user)).select_related(
+        "created_by"
+    )
 
 
 def _job_or_404(request, pk) -> Job:
@@ -42,7 +44,10 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="选择文件",
         help_text="Excel表格（.xlsx，也可以是.xls）或CSV文件。",
-        error_messages={"required": "请选择要上传的文件。", "empty": "上传的文件是空的，请检查后重新选择文件。"},
+        error_messages={
+            "required": "请选择要上传的文件。",
+            "empty": "上传的文件是空的，请检查后重新选择文件。",
+        },
     )
 
     def __init__(self, *args, kinds: list[tuple[str, str]], **kwargs):
@@ -60,7 +65,9 @@ class UploadForm(forms.Form):
         if not name.endswith(imports.EXTENSIONS):
             raise forms.ValidationError("只能上传Excel表格（.xlsx、.xls）或CSV文件。")
         if f.size > imports.max_bytes():
-            raise forms.ValidationError(f"文件太大（超过{imports.max_bytes() // (1024 * 1024)}MB），请分成几个文件分别导入。")
+            raise forms.ValidationError(
+                f"文件太大（超过{imports.max_bytes() // (1024 * 1024)}MB），请分成几个文件分别导入。"
+            )
         return f
 
 
@@ -86,7 +93,9 @@ def import_page(request, *, kinds: list[str] | None = None):
         initial={"kind": initial_kind if initial_kind in dict(allowed) else allowed[0][0]},
     )
     if request.method == "POST" and form.is_valid():
-        job = imports.start_check(kind=form.cleaned_data["kind"], actor=request.user, uploaded=form.cleaned_data["file"])
+        job = imports.start_check(
+            kind=form.cleaned_data["kind"], actor=request.user, uploaded=form.cleaned_data["file"]
+        )
         return redirect("core:job", pk=job.pk)
     recent = jobs_for(request.user).filter(created_by=request.user, parent__isnull=True)[:10]
     return render(
@@ -108,10 +117,15 @@ def template_download(request, kind: str) -> HttpResponse:
     importer = imports.get_importer(kind)
     if not importer.allowed(request.user):
         raise Http404
-    response = HttpResponse(importer.template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        importer.template_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     from django.utils.encoding import escape_uri_path
 
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(importer.title + '导入模板.xlsx')}"
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''{escape_uri_path(importer.title + '导入模板.xlsx')}"
+    )
     return response
 
 

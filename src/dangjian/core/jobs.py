@@ -52,7 +52,9 @@ PROGRESS_INTERVAL = 0.5
 # A running job whose heartbeat is older than this has died with its process (restart, crash).
 STALE_AFTER = timedelta(seconds=int(os.environ.get("DANGJIAN_JOB_STALE_SECONDS", 15 * 60)))
 
-FAILED_UNEXPECTEDLY = "任务意外中断，没有写入任何数据。请稍后重试；如仍不成功，请联系系统管理员（任务编号{pk}）。"
+FAILED_UNEXPECTEDLY = (
+    "任务意外中断，没有写入任何数据。请稍后重试；如仍不成功，请联系系统管理员（任务编号{pk}）。"
+)
 DIED = "任务已中断（服务器可能重启过），没有写入任何数据。请重新上传文件。"
 
 
@@ -86,7 +88,14 @@ class Progress:
         self._in_write = False
         self._side = None  # a second connection (PostgreSQL) during the write phase
 
-    def set(self, done: int, total: int | None = None, message: str | None = None, *, force: bool = False) -> None:
+    def set(
+        self,
+        done: int,
+        total: int | None = None,
+        message: str | None = None,
+        *,
+        force: bool = False,
+    ) -> None:
         self.done = done
         if total is not None:
             self.total = total
@@ -113,7 +122,9 @@ class Progress:
         table = connection.ops.quote_name(Job._meta.db_table)
         cols = ", ".join(f"{connection.ops.quote_name(k)} = %s" for k in values)
         with self._side.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET {cols} WHERE id = %s", [*values.values(), self.job.pk])
+            cursor.execute(
+                f"UPDATE {table} SET {cols} WHERE id = %s", [*values.values(), self.job.pk]
+            )
 
     @contextmanager
     def write_phase(self, message: str):
@@ -159,7 +170,13 @@ def execute_job(job_id: int, func_path: str, kwargs: dict, *, request_id: str | 
         with set_actor(job.created_by):
             outcome = func(job=job, progress=progress, **kwargs) or {}
     except JobFailed as exc:
-        _finish(job, JobStatus.FAILED, message=exc.message, errors=exc.errors, error_count=exc.error_count)
+        _finish(
+            job,
+            JobStatus.FAILED,
+            message=exc.message,
+            errors=exc.errors,
+            error_count=exc.error_count,
+        )
     except Exception:
         logger.exception("job %s (%s) failed", job_id, func_path)
         _finish(job, JobStatus.FAILED, message=FAILED_UNEXPECTEDLY.format(pk=job_id))
@@ -176,7 +193,9 @@ def execute_job(job_id: int, func_path: str, kwargs: dict, *, request_id: str | 
     return Job.objects.values_list("status", flat=True).get(pk=job_id)
 
 
-def _finish(job: Job, status: str, *, message: str, result=None, errors=None, error_count=None, done=None):
+def _finish(
+    job: Job, status: str, *, message: str, result=None, errors=None, error_count=None, done=None
+):
     errors = errors or []
     values = {
         "status": status,
@@ -211,7 +230,10 @@ def start_job(job: Job, func_path: str, *, inline: bool = False, **kwargs) -> Jo
 
 def _spawn(job_id: int, func_path: str, kwargs: dict, rid: str | None) -> None:
     thread = threading.Thread(
-        target=_thread_main, args=(job_id, func_path, kwargs, rid), name=f"dangjian-job-{job_id}", daemon=True
+        target=_thread_main,
+        args=(job_id, func_path, kwargs, rid),
+        name=f"dangjian-job-{job_id}",
+        daemon=True,
     )
     thread.start()
 
@@ -231,9 +253,9 @@ def reap_if_dead(job: Job) -> Job:
     waiting_for_worker = job.status == JobStatus.QUEUED and not jobs_in_thread()
     if waiting_for_worker or last is None or timezone.now() - last < STALE_AFTER:
         return job
-    updated = Job.objects.filter(pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at).update(
-        status=JobStatus.FAILED, message=DIED, finished_at=timezone.now()
-    )
+    updated = Job.objects.filter(
+        pk=job.pk, status=job.status, heartbeat_at=job.heartbeat_at
+    ).update(status=JobStatus.FAILED, message=DIED, finished_at=timezone.now())
     if updated:
         from dangjian.core.imports import discard_file
 

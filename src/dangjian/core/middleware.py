@@ -8,7 +8,7 @@ from contextvars import ContextVar
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.shortcuts import redirect
+from django.shortcuts import redirect, resolve_url
 
 _request_id: ContextVar[str | None] = ContextVar("dangjian_request_id", default=None)
 
@@ -56,7 +56,7 @@ class IdleTimeoutMiddleware:
                 logout(request)
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
-                return redirect(f"{settings.LOGIN_URL and '/accounts/login/'}?next={request.path}")
+                return redirect(f"{resolve_url(settings.LOGIN_URL)}?next={request.path}")
             request.session["last_seen"] = now
         return self.get_response(request)
 

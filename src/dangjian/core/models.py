@@ -37,7 +37,10 @@ class Job(models.Model):
         _("状态"), max_length=16, choices=JobStatus.choices, default=JobStatus.QUEUED
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="jobs", verbose_name=_("发起人")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="jobs",
+        verbose_name=_("发起人"),
     )
     # The root of the subtree the job acts on; "" = no organisation (visible to its creator only).
     org_path = models.CharField(max_length=255, blank=True, default="")
@@ -52,7 +55,11 @@ class Job(models.Model):
     # An uploaded file under MEDIA_ROOT/imports/, removed once the job no longer needs it.
     file = models.CharField(_("文件"), max_length=255, blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="children",
         verbose_name=_("来源任务"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
@@ -67,7 +74,9 @@ class Job(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["created_by", "-created_at"], name="core_job_creator"),
-            models.Index(fields=["org_path"], name="core_job_scope", opclasses=["varchar_pattern_ops"]),
+            models.Index(
+                fields=["org_path"], name="core_job_scope", opclasses=["varchar_pattern_ops"]
+            ),
         ]
 
     def __str__(self) -> str:

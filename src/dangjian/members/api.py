@@ -101,7 +101,7 @@ class IdNumberOut(Schema):
 @paginated
 def list_members(request: HttpRequest, filters: Query[MemberFilters]):
     user = request.auth
-    qs = Member.objects.all()
+    qs = members_for(user)
     if filters.org is not None:
         # The org must be one the user may see; otherwise 404, as if it did not exist.
         org = get_scoped_or_404(user, "view", Organization.objects.all(), pk=filters.org)

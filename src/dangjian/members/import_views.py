@@ -18,7 +18,8 @@ from dangjian.members.views import scoped_member_filter
 
 # The import template's columns first (same names, same order), then what only an export has.
 EXPORT_COLUMNS = [
-    ExportColumn(c.header, c.width, "date" if c.kind == "date" else "text") for c in MemberImporter.columns
+    ExportColumn(c.header, c.width, "date" if c.kind == "date" else "text")
+    for c in MemberImporter.columns
 ] + [ExportColumn("所在党组织", 30), ExportColumn("党籍状态", 10)]
 EXPORT_FIELDS = (
     "name",
@@ -82,14 +83,23 @@ def member_export(request):
     filterset, org = scoped_member_filter(request, action="export")
     qs = filterset.qs
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    name = f"党员名册_{org.short_name or org.name}_{stamp}.xlsx" if org else f"党员名册_{stamp}.xlsx"
-    response, n = xlsx_response(filename=name, sheet="党员名册", columns=EXPORT_COLUMNS, rows=_export_rows(qs))
+    name = (
+        f"党员名册_{org.short_name or org.name}_{stamp}.xlsx" if org else f"党员名册_{stamp}.xlsx"
+    )
+    response, n = xlsx_response(
+        filename=name, sheet="党员名册", columns=EXPORT_COLUMNS, rows=_export_rows(qs)
+    )
     roots = scope_paths(request.user, "export", MEMBER)
     record_event(
         "export",
         actor=request.user,
         request=request,
         org_path=org.path if org else (roots[0] if len(roots) == 1 else ""),
-        detail={"kind": "members", "rows": n, "filters": _audit_filters(request.GET), "masked": True},
+        detail={
+            "kind": "members",
+            "rows": n,
+            "filters": _audit_filters(request.GET),
+            "masked": True,
+        },
     )
     return response

@@ -69,6 +69,25 @@ class Member(models.Model):
             models.Index(fields=["stroke_key", "id"], name="members_stroke_id"),
             models.Index(fields=["pinyin_initials"], name="members_initials"),
             models.Index(fields=["org", "status"], name="members_org_status"),
+            # The list's other orders (filtersets.ORDERINGS): the first page of a large subtree is
+            # read in index order instead of sorting the subtree (bench/bench_member_list.py).
+            models.Index(fields=["joined_on", "id"], name="members_joined_id"),
+            models.Index(fields=["birth_date", "id"], name="members_birth_id"),
+            models.Index(fields=["pinyin", "id"], name="members_pinyin_id"),
+            # 预备党员 are the latest to join, so "正式党员 by joining date, latest first" would skip
+            # all of them in members_joined_id; with the category first it starts at the right row.
+            models.Index(fields=["category", "joined_on", "id"], name="members_cat_joined_id"),
+            # Category or status filter within a subtree: the list's count is an index-only scan.
+            models.Index(
+                fields=["category", "org_path"],
+                name="members_cat_scope",
+                opclasses=["varchar_ops", "varchar_pattern_ops"],
+            ),
+            models.Index(
+                fields=["status", "org_path"],
+                name="members_status_scope",
+                opclasses=["varchar_ops", "varchar_pattern_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

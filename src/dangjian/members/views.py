@@ -13,7 +13,7 @@ from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.forms import ContactForm, MemberForm, StatusForm
 from dangjian.members.models import Member
 from dangjian.members.selectors import members_for
-from dangjian.members.tables import MemberTable
+from dangjian.members.tables import LimitedCountPaginator, MemberTable
 from dangjian.orgs.models import Organization
 from dangjian.orgs.selectors import orgs_for
 
@@ -36,7 +36,7 @@ def member_list(request):
         raise Http404
     filterset, org = scoped_member_filter(request)
     table = MemberTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE}).configure(table)
+    RequestConfig(request, paginate={"per_page": PAGE_SIZE, "paginator_class": LimitedCountPaginator}).configure(table)
     params = request.GET.copy()
     params.pop("page", None)
     return render(

@@ -56,7 +56,9 @@ class OrgImporter(Importer):
         file_rows: dict[str, int] = {}
         for number, raw in rows:
             file_rows.setdefault(raw.get("code") or "", number)
-        existing = self._parents_in_scope(actor, {raw["parent_code"] for _, raw in rows if raw.get("parent_code")})
+        existing = self._parents_in_scope(
+            actor, {raw["parent_code"] for _, raw in rows if raw.get("parent_code")}
+        )
         # code → (row number, a stand-in for the organisation the row will create, or None if the row is wrong)
         earlier: dict[str, tuple[int, Organization | None]] = {}
         checked = Checked(errors=errors)
@@ -73,12 +75,20 @@ class OrgImporter(Importer):
                 row_of_parent, parent = earlier[parent_code]
                 parent_ref = ("row", parent_code)
                 if parent is None:
-                    errors.add(number, parent_header, f"上级组织（第{row_of_parent}行）有问题，请先改正该行。")
+                    errors.add(
+                        number,
+                        parent_header,
+                        f"上级组织（第{row_of_parent}行）有问题，请先改正该行。",
+                    )
             elif parent_code in existing:
                 parent = existing[parent_code]
                 parent_ref = ("db", parent.pk)
             elif file_rows.get(parent_code, 0) > number:
-                errors.add(number, parent_header, f"上级组织（第{file_rows[parent_code]}行）应排在本行之前。")
+                errors.add(
+                    number,
+                    parent_header,
+                    f"上级组织（第{file_rows[parent_code]}行）应排在本行之前。",
+                )
             else:
                 errors.add(number, parent_header, org_not_found(parent_code))
             row_ok = number not in errors.rows
@@ -86,7 +96,11 @@ class OrgImporter(Importer):
                 fields = clean_org_fields(raw, parent=parent)
             except ValidationError as exc:
                 for field_name, messages in exc.message_dict.items():
-                    header = parent_header if field_name == "parent" else self.header_for(field_name) or field_name
+                    header = (
+                        parent_header
+                        if field_name == "parent"
+                        else self.header_for(field_name) or field_name
+                    )
                     errors.add(number, header, messages[0])
                 row_ok = False
                 fields = None
@@ -97,7 +111,11 @@ class OrgImporter(Importer):
             if row_ok and fields is not None:
                 stand_in = Organization(**fields, status=OrgStatus.ACTIVE)
                 checked.rows.append((number, fields, parent_ref))
-                label = f"{parent.name}（{parent.code}）" if parent_ref and parent_ref[0] == "db" else "本表新建的组织"
+                label = (
+                    f"{parent.name}（{parent.code}）"
+                    if parent_ref and parent_ref[0] == "db"
+                    else "本表新建的组织"
+                )
                 counts[label] = counts.get(label, 0) + 1
             if code:
                 earlier[code] = (number, stand_in)
@@ -123,7 +141,8 @@ class OrgImporter(Importer):
                 parent_ids = {ref[1] for _, _, ref in checked.rows if ref[0] == "db"}
                 parents = Organization.objects.select_for_update().in_bulk(parent_ids)
                 if len(parents) != len(parent_ids) or any(
-                    not p.is_active or not path_in_scope(actor, "approve", ORG, p.path) for p in parents.values()
+                    not p.is_active or not path_in_scope(actor, "approve", ORG, p.path)
+                    for p in parents.values()
                 ):
                     raise JobFailed(
                         "部分上级党组织已不在您的管理范围内或已撤销（可能刚刚调整过），没有导入任何数据。请重新上传。"
@@ -136,16 +155,25 @@ class OrgImporter(Importer):
                     created[fields["code"]] = org
                     if where == "db":
                         roots.append(org)
-                    progress.set(2 * n + i + 1, message=f"第3步/共3步：写入数据库（{i + 1:,}/{n:,}个）…")
+                    progress.set(
+                        2 * n + i + 1, message=f"第3步/共3步：写入数据库（{i + 1:,}/{n:,}个）…"
+                    )
                 record_event(
                     "import",
                     actor=actor,
                     obj=job,
                     org_path=job.org_path,
-                    detail={"kind": self.kind, "rows": n, "job": job.pk, "filename": job.params.get("filename", "")},
+                    detail={
+                        "kind": self.kind,
+                        "rows": n,
+                        "job": job.pk,
+                        "filename": job.params.get("filename", ""),
+                    },
                 )
         except IntegrityError as exc:
-            raise JobFailed("写入时发现有组织代码刚刚被使用，没有导入任何数据。请重新上传检查。") from exc
+            raise JobFailed(
+                "写入时发现有组织代码刚刚被使用，没有导入任何数据。请重新上传检查。"
+            ) from exc
         return {
             "message": f"导入成功：已设立{n:,}个党组织。",
             "rows": n,

@@ -22,8 +22,16 @@ class Command(BaseCommand):
             "--members", type=int, default=3000, help=f"党员人数（默认3000，至少{MIN_MEMBERS}）"
         )
         parser.add_argument("--seed", type=int, default=2024, help="随机种子（默认2024）")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="数据库中已有党组织时不做任何改动，直接返回（供 make demo 重复运行）。",
+        )
 
-    def handle(self, *args, reset=False, members=3000, seed=2024, **options):
+    def handle(self, *args, reset=False, members=3000, seed=2024, if_empty=False, **options):
+        if if_empty and not reset and Organization.objects.exists():
+            self.stdout.write("数据库中已有演示数据，沿用现有数据。")
+            return
         if not reset and Organization.objects.exists():
             raise CommandError(
                 "数据库中已有党组织数据，演示数据不会覆盖现有数据。"
