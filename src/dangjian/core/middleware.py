@@ -64,7 +64,7 @@ class IdleTimeoutMiddleware:
 class PasswordChangeRequiredMiddleware:
     """An account with an initial password must change it before anything else (SECURITY.md -06)."""
 
-    ALLOWED = ("/accounts/password/", "/accounts/logout/", "/static/", "/api/")
+    ALLOWED = ("/accounts/password/", "/accounts/logout/", "/static/", "/api/", "/i18n/")
 
     def __init__(self, get_response):
         self.get_response = get_response
