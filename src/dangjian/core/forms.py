@@ -1,5 +1,11 @@
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms import Form
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
 
 
 def add_service_errors(form: Form, exc: ValidationError) -> None:
@@ -9,3 +15,28 @@ def add_service_errors(form: Form, exc: ValidationError) -> None:
         return
     for field, errs in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errs)
+
+
+def form_page(
+    request,
+    form: Form,
+    *,
+    title: str,
+    save: Callable[[dict], Any],
+    success: str,
+    next_url: Callable[[Any], str],
+    org=None,
+) -> HttpResponse:
+    """The one shape of every single-form page: validate, call the service, report, redirect.
+
+    The service decides; a ValidationError it raises is shown on the form and nothing is written.
+    """
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = save(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(next_url(result))
+    return render(request, "core/form.html", {"form": form, "org": org, "show_tree": True, "title": title})

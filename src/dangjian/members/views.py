@@ -3,10 +3,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django_tables2 import RequestConfig
 
 from dangjian.accounts.roles import MEMBER
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import add_service_errors, form_page
 from dangjian.core.scope import can, get_scoped_or_404, has_any, path_in_scope
 from dangjian.members import services
 from dangjian.members.filtersets import MemberFilterSet
@@ -97,7 +98,7 @@ def member_create(request):
                 messages.warning(request, w)
             messages.success(request, f"已登记党员{member.name}。")
             return redirect("members:detail", pk=member.pk)
-    return render(request, "members/form.html", {"form": form, "org": org, "show_tree": True, "title": f"{org}：新增党员"})
+    return render(request, "core/form.html", {"form": form, "org": org, "show_tree": True, "title": f"{org}：新增党员"})
 
 
 @login_required
@@ -110,32 +111,27 @@ def member_edit(request, pk):
     form = MemberForm(request.POST or None, initial=initial)
     if not can(request.user, "view_pii", member):
         form.fields["id_number"].help_text = "出于保密，请重新录入完整身份证号以保存。"
-    if request.method == "POST" and form.is_valid():
-        try:
-            data = services.clean_member_data(form.cleaned_data, instance=member)
-            services.update_member(actor=request.user, member=member, data=data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已保存。")
-            return redirect("members:detail", pk=member.pk)
-    return render(request, "members/form.html", {"form": form, "org": member.org, "show_tree": True, "title": f"修改党员信息：{member.name}"})
+
+    def save(d):
+        return services.update_member(actor=request.user, member=member, data=services.clean_member_data(d, instance=member))
+
+    return form_page(
+        request, form, title=f"修改党员信息：{member.name}", save=save, success="已保存。",
+        next_url=lambda m: reverse("members:detail", args=[m.pk]), org=member.org,
+    )
 
 
 @login_required
 def member_status(request, pk):
     member = _member_or_404(request, pk, "archive")
     form = StatusForm(request.POST or None, initial={"status": member.status})
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.change_status(actor=request.user, member=member, status=d["status"], on=d["status_date"], reason=d["status_reason"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "党籍状态已变更。")
-            return redirect("members:detail", pk=member.pk)
-    return render(request, "members/form.html", {"form": form, "org": member.org, "show_tree": True, "title": f"变更党籍状态：{member.name}"})
+    return form_page(
+        request, form, title=f"变更党籍状态：{member.name}", success="党籍状态已变更。",
+        save=lambda d: services.change_status(
+            actor=request.user, member=member, status=d["status"], on=d["status_date"], reason=d["status_reason"]
+        ),
+        next_url=lambda m: reverse("members:detail", args=[m.pk]), org=member.org,
+    )
 
 
 @login_required

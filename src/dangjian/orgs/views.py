@@ -4,9 +4,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from dangjian.accounts.roles import MEMBER, ORG, ORG_REQUEST, POST
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import add_service_errors, form_page
 from dangjian.core.scope import can, get_scoped_or_404, has_any, path_in_scope, restrict
 from dangjian.members.models import Member
 from dangjian.orgs import selectors, services
@@ -166,15 +167,11 @@ def request_detail(request, pk):
 def edit(request, pk):
     org = get_scoped_or_404(request.user, "change", Organization.objects.all(), pk=pk)
     form = OrgEditForm(request.POST or None, initial={f: getattr(org, f) for f in services.EDITABLE_ORG_FIELDS})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_organization(actor=request.user, org=org, raw=form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已保存。")
-            return redirect("orgs:detail", pk=org.pk)
-    return render(request, "orgs/form.html", {"form": form, "org": org, "show_tree": True, "title": f"修改组织信息：{org}"})
+    return form_page(
+        request, form, title=f"修改组织信息：{org}", success="已保存。", org=org,
+        save=lambda d: services.update_organization(actor=request.user, org=org, raw=d),
+        next_url=lambda o: reverse("orgs:detail", args=[o.pk]),
+    )
 
 
 @login_required
@@ -182,30 +179,21 @@ def appoint(request, pk):
     org = _org_or_404(request.user, pk)
     if not path_in_scope(request.user, "add", POST, org.path):
         raise Http404
-    members = restrict(request.user, "view", Member.objects.filter(org_path__startswith=org.path, status="normal")).order_by("stroke_key")
-    form = AppointForm(request.POST or None, members=members)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.appoint(actor=request.user, org=org, member=d["member"], kind=d["kind"], portfolio=d["portfolio"], term_start=d["term_start"], term_end=d["term_end"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已登记任职。")
-            return redirect("orgs:detail", pk=org.pk)
-    return render(request, "orgs/form.html", {"form": form, "org": org, "show_tree": True, "title": f"{org}：登记任职"})
+    members = restrict(request.user, "view", Member.objects.filter(org_path__startswith=org.path, status="normal"))
+    form = AppointForm(request.POST or None, members=members.order_by("stroke_key"))
+    return form_page(
+        request, form, title=f"{org}：登记任职", success="已登记任职。", org=org,
+        save=lambda d: services.appoint(actor=request.user, org=org, **d),
+        next_url=lambda p: reverse("orgs:detail", args=[p.org_id]),
+    )
 
 
 @login_required
 def end_post(request, pk):
     post = get_scoped_or_404(request.user, "change", Post.objects.select_related("org", "member"), pk=pk)
     form = EndPostForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.end_post(actor=request.user, post=post, on=form.cleaned_data["ended_on"], reason=form.cleaned_data["ended_reason"])
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "已登记离任。")
-            return redirect("orgs:detail", pk=post.org_id)
-    return render(request, "orgs/form.html", {"form": form, "org": post.org, "show_tree": True, "title": f"离任：{post}"})
+    return form_page(
+        request, form, title=f"离任：{post}", success="已登记离任。", org=post.org,
+        save=lambda d: services.end_post(actor=request.user, post=post, on=d["ended_on"], reason=d["ended_reason"]),
+        next_url=lambda p: reverse("orgs:detail", args=[p.org_id]),
+    )
