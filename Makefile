@@ -26,18 +26,9 @@ system-deps:
 
 demo: install
 	$(BIN)/dangjian migrate --noinput -v0
-	$(BIN)/dangjian compilemessages -v0 --ignore=.venv 2>/dev/null || true
 	$(BIN)/dangjian demo --if-empty
 	@echo ""
 	@echo "演示系统地址: http://$(HOST):$(PORT)/"
-	@echo "演示账号（密码均为 demo12345）:"
-	@echo "  admin     系统管理员（县委）"
-	@echo "  gongwei   工委管理员（县直机关工委）"
-	@echo "  dangwei   党委管理员（第一个党委）"
-	@echo "  zhibu     支部书记（该党委下的一个支部）"
-	@echo "  zhibu2    支部书记（另一个党委下的支部）"
-	@echo "  dangyuan  党员（zhibu 所在支部）"
-	@echo "  shenji    审计员（县直机关工委）"
 	@echo ""
 	$(BIN)/dangjian serve --host $(HOST) --port $(PORT)
 

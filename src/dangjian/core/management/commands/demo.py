@@ -2,8 +2,11 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.accounts.models import Grant
 from dangjian.demo.builder import MIN_MEMBERS, DemoError, build_demo
 from dangjian.orgs.models import Organization
+
+DEMO_USERNAMES = ("admin", "gongwei", "dangwei", "zhibu", "zhibu2", "dangyuan", "shenji")
 
 
 class Command(BaseCommand):
@@ -30,7 +33,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, reset=False, members=3000, seed=2024, if_empty=False, **options):
         if if_empty and not reset and Organization.objects.exists():
-            self.stdout.write("数据库中已有演示数据，沿用现有数据。")
+            self.stdout.write("数据库中已有演示数据，沿用现有数据。演示账号（密码均为 demo12345）：")
+            for grant in Grant.objects.filter(user__username__in=DEMO_USERNAMES).select_related("user", "org"):
+                self.stdout.write(f"  {grant.user.username:<9} {grant.get_role_display()}（{grant.org}）")
             return
         if not reset and Organization.objects.exists():
             raise CommandError(
