@@ -7,15 +7,19 @@
    (some with 党总支) → 党支部 tree with COPY; members get valid ID numbers, encrypted ID and
    phone, and the same derived keys (姓氏笔画, pinyin) as members entered through the app.
    `--reuse` keeps a database built earlier with the same sizes (and the same key file).
-2. Creates a 工委管理员 and a 党委管理员 (at the biggest 党委) and a session for each.
-3. Starts gunicorn (the same configuration for every scenario) and, for each scenario, runs
-   `--clients` keep-alive clients for `--warmup` + `--duration` seconds, counting only
-   requests issued after the warm-up.
-4. Prints requests, throughput, p50/p95/p99 latency and non-200 responses per scenario, and
-   the throughput ratio to the trivial view (/healthz) measured in the same run.
+2. Creates a 工委管理员 and a 党委管理员 (at the biggest 党委), with one session per client.
+3. Renders each list page once in-process and prints its queries and the plans of the member
+   queries (EXPLAIN ANALYZE; `--no-explain` skips them).
+4. Starts gunicorn (the same configuration for every scenario) and runs `--clients` keep-alive
+   clients per scenario, in `--rounds` interleaved rounds of `--warmup` unmeasured seconds and
+   `--duration / --rounds` measured seconds.
+5. Prints requests, throughput, p50/p95/p99 latency, non-200 responses and errors per scenario,
+   the throughput ratio to the trivial view (/healthz, without and with a session) measured in
+   the same run, and the CPU time per request of gunicorn, PostgreSQL and the load generator.
 
 Target (the issue): the member lists' p95 under 100 ms and at least half the trivial view's
-throughput. The script exits non-zero only when a response is not 200, never on timings.
+throughput. The script exits non-zero only when a response is not 200 (or a request fails),
+never on timings. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -630,6 +634,7 @@ def make_actors(clients: int) -> Actors:
         user, _ = User.objects.get_or_create(username=username, defaults={"display_name": username})
         user.set_unusable_password()
         user.save()
+        Grant.objects.filter(user=user).exclude(role=role, org=org).delete()  # from an earlier run
         Grant.objects.get_or_create(user=user, role=role, org=org)
         # One session per client, as with real users: each request rewrites its session row
         # (IdleTimeoutMiddleware's last_seen), and one shared row would serialise the clients.
@@ -762,6 +767,7 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     non200: int = 0
     errors: int = 0
+    cpu: dict[str, float] = field(default_factory=lambda: {"app": 0.0, "db": 0.0, "load": 0.0})
 
     @property
     def rps(self) -> float:
@@ -804,26 +810,76 @@ async def _client(port, path, cookie, measure_from, end, out):
         writer.close()
 
 
-async def _run(port, path, cookies, warmup, duration):
+class CpuMeter:
+    """CPU seconds used by gunicorn (master and workers), the bench database's backends and
+    this process, read from /proc: where each request's time goes."""
+
+    def __init__(self, env: Env, gunicorn_pid: int):
+        self.gunicorn_pid = gunicorn_pid
+        self.conn = pg_connect(env, autocommit=True)
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def _proc_cpu(self, pid: int) -> tuple[int, float] | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return int(fields[1]), (int(fields[11]) + int(fields[12])) / self.tick  # ppid, utime+stime
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        app = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                got = self._proc_cpu(int(entry.name))
+                if got and (int(entry.name) == self.gunicorn_pid or got[0] == self.gunicorn_pid):
+                    app[int(entry.name)] = got[1]
+        pids = self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+        db = {pid: got[1] for (pid,) in pids if (got := self._proc_cpu(pid))}
+        t = os.times()
+        return {"app": app, "db": db, "load": {0: t.user + t.system}}
+
+    @staticmethod
+    def used(before: dict, after: dict) -> dict[str, float]:
+        return {k: sum(v - before[k].get(pid, 0.0) for pid, v in after[k].items()) for k in after}
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+async def _run(port, path, cookies, warmup, duration, meter):
     start = time.perf_counter()
     measure_from, end = start + warmup, start + warmup + duration
     out = {"lat": [], "non200": 0, "errors": 0}
-    await asyncio.gather(
-        *(_client(port, path, cookie, measure_from, end, out) for cookie in cookies)
-    )
+    snaps = {}
+
+    async def at_measure_start():
+        await asyncio.sleep(warmup)
+        snaps["start"] = meter.snapshot()
+
+    clients = [_client(port, path, cookie, measure_from, end, out) for cookie in cookies]
+    await asyncio.gather(at_measure_start(), *clients)
+    snaps["end"] = meter.snapshot()
     # Requests in flight at `end` finish late; the window is from measure_from to the last finish.
-    return out, max(duration, time.perf_counter() - measure_from)
+    return (
+        out,
+        max(duration, time.perf_counter() - measure_from),
+        meter.used(snaps["start"], snaps["end"]),
+    )
 
 
 def run_segment(
-    result: Result, port: int, cookies: list[str], warmup: float, duration: float
+    result: Result, port: int, cookies: list[str], warmup: float, duration: float, meter: CpuMeter
 ) -> None:
-    out, seconds = asyncio.run(_run(port, result.path, cookies, warmup, duration))
+    out, seconds, cpu = asyncio.run(_run(port, result.path, cookies, warmup, duration, meter))
     result.requests += len(out["lat"])
     result.seconds += seconds
     result.latencies.extend(out["lat"])
     result.non200 += out["non200"]
     result.errors += out["errors"]
+    for k, v in cpu.items():
+        result.cpu[k] += v
 
 
 # ---------------------------------------------------------------------------------------------
@@ -974,10 +1030,12 @@ def main() -> int:
             failed |= status != 200
         # Rounds interleave the scenarios, so background load on the machine hits them alike.
         per_round = args.duration / args.rounds
+        meter = CpuMeter(env, proc.pid)
         for n in range(args.rounds):
             for result, (_, _, cookies) in zip(results, scenarios, strict=True):
-                run_segment(result, port, cookies, args.warmup, per_round)
+                run_segment(result, port, cookies, args.warmup, per_round, meter)
             log(f"round {n + 1}/{args.rounds} done, load average {os.getloadavg()[0]:.1f}")
+        meter.close()
     finally:
         stop_gunicorn(proc)
     load_after = os.getloadavg()
@@ -989,13 +1047,16 @@ def main() -> int:
         + " · ".join(f"{k} {v}" for k, v in sizes)
     )
     print(
+        "members_member indexes: " + ", ".join(f"{name} {size}" for name, size in index_sizes(env))
+    )
+    print(
         f"gunicorn gthread {args.workers}x{args.threads} · {args.clients} clients · {args.rounds} rounds x "
         f"({args.warmup:g} s warm-up + {per_round:g} s measured) per scenario · {os.cpu_count()} CPUs shared by "
         f"gunicorn, PostgreSQL and this load generator · load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
     )
     header = (
         f"{'scenario':24s} {'requests':>8s} {'req/s':>8s} {'p50 ms':>7s} {'p95 ms':>7s} {'p99 ms':>7s} "
-        f"{'non-200':>7s} {'errors':>6s} {'x anon':>7s} {'x login':>7s}"
+        f"{'non-200':>7s} {'errors':>6s} {'x anon':>7s} {'x login':>7s} {'app ms':>7s} {'db ms':>6s} {'gen ms':>6s}"
     )
     print(header)
     print("-" * len(header))
@@ -1004,11 +1065,17 @@ def main() -> int:
         print(
             f"{label} {r.requests:8d} {r.rps:8.1f} {r.pct(0.50):7.1f} {r.pct(0.95):7.1f} {r.pct(0.99):7.1f} "
             f"{r.non200:7d} {r.errors:6d} {r.rps / base:7.2f} {r.rps / base_logged_in:7.2f}"
+            + "".join(
+                f" {r.cpu[k] * 1000 / max(1, r.requests):{w}.1f}"
+                for k, w in (("app", 7), ("db", 6), ("load", 6))
+            )
         )
         failed |= bool(r.non200 or r.errors)
     print()
     print(
-        "x anon / x login: throughput relative to /healthz without a session / with a session (same clients)."
+        "x anon / x login: throughput relative to /healthz without a session / with a session (same clients).\n"
+        "app / db / gen ms: CPU time per measured request of gunicorn, of the bench database's backends and\n"
+        "of this load generator, during the measured windows."
     )
     lists = results[2:]
     p95_ok = all(r.pct(0.95) < 100 for r in lists)

@@ -106,3 +106,18 @@ def test_requests_list_shows_only_scope(county, objects, login):
     shown = {r.pk for r in c.get(reverse("orgs:requests")).context["requests"]}
     assert shown == {objects["req_a1"].pk}
     assert OrgChangeRequest.objects.count() == 2
+
+
+def test_not_found_page_is_chinese_and_links_home(county, login, settings):
+    settings.DEBUG = False
+    resp = login(county.users["zhibu"]).get(reverse("members:detail", args=[county.members["b1"][0].pk]))
+    assert resp.status_code == 404
+    html = resp.content.decode()
+    assert "不在您的管理范围内" in html and 'href="/"' in html
+
+
+def test_menu_counts_requests_waiting_for_decision(county, login):
+    submit_request(actor=county.users["zhibu"], kind="dissolve", org=county.branch_a1, reason="x")
+    assert login(county.users["gongwei"]).get("/orgs/requests/").context["nav"]["to_approve"] == 1
+    # The requester's own 党委 admin cannot approve: no count for them.
+    assert login(county.users["dangwei"]).get("/orgs/requests/").context["nav"]["to_approve"] == 0

@@ -1,6 +1,7 @@
 """Browser tests: Playwright (sync API) driving Debian's chromium against pytest-django's live_server.
 
-One browser per test session (per xdist worker), a fresh context per test. Set SHOTS_DIR to also
+One chromium per test session (per xdist worker; see Chromium below), a fresh context per test,
+against the ``county`` from tests/support.py committed by ``transactional_db``. Set SHOTS_DIR to also
 save screenshots of the pages the tests pass through, at 1366×768 and at a 390×844 phone width
 (``name-desktop.png``/``name-phone.png`` as the screen shows them, ``-full`` for the whole page);
 ``overflow.txt`` beside them lists pages wider than the phone screen.
@@ -12,11 +13,6 @@ import os
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API keeps an asyncio loop running in this thread, so Django would refuse the
-# ORM calls the tests make (SynchronousOnlyOperation). The calls are ordinary blocking ones made
-# between browser steps; this is Django's documented switch for exactly that case.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -32,24 +28,77 @@ PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
 
 
+class Chromium:
+    """One Playwright + chromium for the run, started on first use and stopped after the e2e tests.
+
+    Playwright's sync API keeps an asyncio loop running in the test thread while it is started.
+    Django would then refuse the ORM calls the tests make between browser steps
+    (SynchronousOnlyOperation), so DJANGO_ALLOW_ASYNC_UNSAFE is set — Django's documented switch
+    for this case — but only while Playwright runs: the loop also breaks asyncio.run() and
+    async_to_sync() for other tests that share the process, so it is stopped (and the switch
+    restored) as soon as the next test is not a browser test.
+    """
+
+    def __init__(self) -> None:
+        self._pw = None
+        self._browser = None
+        self._env = None
+
+    def browser(self):
+        if self._browser is None:
+            from playwright.sync_api import expect, sync_playwright
+
+            self._env = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+            expect.set_options(timeout=TIMEOUT_MS)
+            self._pw = sync_playwright().start()
+            self._browser = self._pw.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+            )
+        return self._browser
+
+    def stop(self) -> None:
+        if self._pw is None:
+            return
+        try:
+            if self._browser is not None:
+                self._browser.close()
+        finally:
+            self._pw.stop()
+            self._pw = self._browser = None
+            if self._env is None:
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+            else:
+                os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = self._env
+
+
+_CHROMIUM = Chromium()
+E2E_DIR = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or E2E_DIR not in Path(str(nextitem.path)).resolve().parents:
+            _CHROMIUM.stop()
+
+
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
+    """The session's browser holder; skips only when Debian chromium is not installed."""
     if not CHROMIUM.exists():
         pytest.skip(
             "browser tests need Debian chromium at /usr/bin/chromium (apt-get install chromium)"
         )
-    from playwright.sync_api import expect, sync_playwright
+    yield _CHROMIUM
+    _CHROMIUM.stop()
 
-    expect.set_options(timeout=TIMEOUT_MS)
-    pw = sync_playwright().start()
-    try:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-    finally:
-        pw.stop()
+
+@pytest.fixture
+def browser(chromium):
+    return chromium.browser()
 
 
 @pytest.fixture

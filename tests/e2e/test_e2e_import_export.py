@@ -79,9 +79,11 @@ def write_members_xlsx(path, *, org_code: str, rows: int, bad_row: int | None = 
     return names
 
 
-def _upload(page, path):
+def _upload(page, path, snap=None):
     page.get_by_role("link", name="导入", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("批量导入")
+    if snap is not None:
+        snap("import-upload")
     page.get_by_label("选择文件").set_input_files(str(path))
     with page.expect_navigation():
         page.get_by_role("button", name="上传并检查").click()
@@ -95,7 +97,7 @@ def test_import_with_a_bad_check_digit_lists_the_row_and_imports_nothing(
     before = Member.objects.count()
 
     login("zhibu")
-    _upload(page, path)
+    _upload(page, path, snap)
 
     status = page.locator("#job-status")
     expect(status.locator(".messages")).to_contain_text("检查未通过")

@@ -147,3 +147,44 @@ def test_thread_runner_returns_at_once_and_finishes(settings, tmp_path):
     job.refresh_from_db()
     assert job.status == "succeeded", job.message
     assert Member.objects.count() == before + 300
+
+
+def test_row_count_estimate_reads_only_the_sheet_dimension(tmp_path):
+    from dangjian.core.imports import count_data_rows
+
+    assert count_data_rows(write_xlsx(tmp_path / "a.xlsx", member_rows(37, "T111"))) == 37
+    assert count_data_rows(write_xlsx(tmp_path / "b.xlsx", [])) == 0
+    csv = tmp_path / "c.csv"
+    csv.write_text("姓名,性别\n张三,男\n李四,女\n", encoding="utf-8")
+    assert count_data_rows(csv) == 2
+
+
+def test_large_files_are_checked_as_a_job(county, login, tmp_path, settings, monkeypatch):
+    from types import SimpleNamespace
+
+    from dangjian.core import jobs
+
+    settings.DANGJIAN_IMPORT_INLINE_ROWS = 5
+    calls = []
+    real = jobs.run_job_task.enqueue
+    monkeypatch.setattr(
+        jobs, "run_job_task", SimpleNamespace(enqueue=lambda *a: calls.append(a) or real(*a))
+    )
+    c = login(county.users["zhibu"])
+    c.post(
+        reverse("members:import"),
+        {
+            "kind": "members",
+            "file": upload(write_xlsx(tmp_path / "a.xlsx", member_rows(4, "T111"))),
+        },
+    )
+    assert calls == []  # small: checked inside the request
+    c.post(
+        reverse("members:import"),
+        {
+            "kind": "members",
+            "file": upload(write_xlsx(tmp_path / "b.xlsx", member_rows(6, "T111"))),
+        },
+    )
+    assert len(calls) == 1 and calls[0][1] == "dangjian.core.imports.run_check"
+    assert Job.objects.order_by("-pk").first().status == "succeeded"

@@ -394,3 +394,36 @@ def test_bulk_duplicate_check_when_clean_member_data_skips_the_lookup(
     assert [(e["row"], e["column"], e["reason"]) for e in checked.errors.items] == [
         (202, "身份证号", "该身份证号已登记在系统中，不能重复登记。")
     ]
+
+
+def test_title_row_and_offset_table_keep_excel_row_numbers(county, login, tmp_path):
+    """A title above the header and a table starting in column B: rows are still numbered as Excel shows."""
+    import xlsxwriter
+
+    c = login(county.users["zhibu"])
+    rows = member_rows(3, "T111", start=1500)
+    rows[1]["学历"] = "博士后"
+    path = tmp_path / "title.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("说明").write(0, 0, "这一页不是数据")
+    ws = book.add_worksheet("数据")
+    ws.write(0, 1, "2024年党员信息")
+    ws.write_row(2, 1, HEADERS)
+    for r, row in enumerate(rows, start=3):
+        ws.write_row(r, 1, [str(row[h]) for h in HEADERS])
+    book.close()
+    check = _upload(c, path)
+    assert [(e["row"], e["column"]) for e in check.errors] == [(5, "学历")]
+    assert "学历应为" in check.errors[0]["reason"]
+
+
+def test_parse_date_forms():
+    from dangjian.core.imports import parse_date
+
+    d = date(2024, 7, 1)
+    for value in ["2024-07-01", "2024-7-1", "2024/7/1", "2024.7.1", "2024年7月1日", "2024年07月01日", "20240701",
+                  " 2024-07-01 00:00:00 ", 45474, 45474.0, 45474.75, "45474"]:  # fmt: skip
+        assert parse_date(value) == d, value
+    for bad in ["2024-13-01", "2024-02-30", "七月一日", "", True, -3]:
+        with pytest.raises((ValueError, TypeError)):
+            parse_date(bad)

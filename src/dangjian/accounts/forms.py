@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from dangjian.accounts.roles import Role
+from dangjian.core.forms import ChineseForm
 from dangjian.orgs.models import Organization
 
 
@@ -18,7 +19,7 @@ class LoginForm(AuthenticationForm):
             raise forms.ValidationError(self.error_messages["expired"], code="expired")
 
 
-class NewUserForm(forms.Form):
+class NewUserForm(ChineseForm):
     username = forms.CharField(label="登录账号", max_length=150)
     display_name = forms.CharField(label="姓名", max_length=50)
     password = forms.CharField(label="初始密码", widget=forms.PasswordInput, min_length=8)

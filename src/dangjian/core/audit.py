@@ -75,6 +75,34 @@ def record_event(
     )
 
 
+ACTION_LABELS = {0: "新增", 1: "修改", 2: "删除", 3: "访问"}
+EMPTY = "（空）"
+
+
+def describe_changes(entry: LogEntry) -> list[tuple[str, str, str]]:
+    """(field label, before, after) in the language of the page, with choice labels, not codes."""
+    model = entry.content_type.model_class() if entry.content_type_id else None
+    rows = []
+    for name, change in (entry.changes_dict or {}).items():
+        before, after = (list(change) + ["", ""])[:2] if isinstance(change, list | tuple) else ("", change)
+        label, show = name, lambda v: v
+        if model is not None:
+            try:
+                field = model._meta.get_field(name)
+            except Exception:
+                field = None
+            if field is not None:
+                label = str(getattr(field, "verbose_name", name))
+                choices = dict(getattr(field, "flatchoices", []) or [])
+                show = lambda v, c=choices: str(c.get(v, v))  # noqa: E731
+        rows.append((label, _plain(show(before)), _plain(show(after))))
+    return rows
+
+
+def _plain(value) -> str:
+    return EMPTY if value in (None, "", "None") else str(value)
+
+
 def field_snapshot(obj: Model, fields: Iterable[str]) -> dict[str, str]:
     return {f: "" if getattr(obj, f) is None else str(getattr(obj, f)) for f in fields}
 
@@ -120,4 +148,7 @@ def register_models() -> None:
     auditlog.register(Post)
     auditlog.register(OrgChangeRequest)
     auditlog.register(Grant)
-    auditlog.register(User, exclude_fields=["password", "last_login"])
+    auditlog.register(
+        User,
+        include_fields=["username", "display_name", "email", "is_active", "expires_on", "must_change_password"],
+    )

@@ -1,5 +1,15 @@
 from dangjian.accounts.roles import ACCOUNT, AUDIT, MEMBER, ORG, ORG_REQUEST
-from dangjian.core.scope import active_grants, has_any
+from dangjian.core.scope import active_grants, has_any, restrict
+
+
+def _pending_to_approve(user) -> int:
+    """Requests waiting for this user's decision: the menu shows them wherever the user is."""
+    if not has_any(user, "approve", ORG_REQUEST):
+        return 0
+    from dangjian.orgs.models import OrgChangeRequest, RequestStatus
+
+    pending = OrgChangeRequest.objects.filter(status=RequestStatus.PENDING).exclude(requested_by=user)
+    return restrict(user, "approve", pending).count()
 
 
 def navigation(request) -> dict:
@@ -16,6 +26,7 @@ def navigation(request) -> dict:
             "accounts": has_any(user, "view", ACCOUNT),
             "import": has_any(user, "import", MEMBER),
             "self": getattr(user, "member", None) is not None,
+            "to_approve": _pending_to_approve(user),
         },
         "user_grants": grants,
     }

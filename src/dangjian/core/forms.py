@@ -8,6 +8,16 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 
+class ChineseForm(Form):
+    """Labels end with a full-width colon in Chinese, as printed forms do."""
+
+    def __init__(self, *args, **kwargs):
+        from django.utils.translation import get_language
+
+        kwargs.setdefault("label_suffix", "：" if (get_language() or "").startswith("zh") else ":")
+        super().__init__(*args, **kwargs)
+
+
 def add_service_errors(form: Form, exc: ValidationError) -> None:
     """Show a service's ValidationError on the form: by field where the field exists, else on top."""
     if not hasattr(exc, "error_dict"):

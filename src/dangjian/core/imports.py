@@ -208,7 +208,7 @@ def _table_from_grid(grid: Iterable[tuple[int, list]], sheet: str) -> Table:
         rows.append((number, [clean_text(c) if isinstance(c, str) else c for c in cells]))
         if len(rows) > limit:
             raise ImportFileError(
-                f"一次最多导入{limit:,}行，这个文件超过了。请分成几个文件分别导入。"
+                f"一次最多导入{limit}行，这个文件超过了。请分成几个文件分别导入。"
             )
     if headers is None:
         raise ImportFileError(
@@ -217,9 +217,35 @@ def _table_from_grid(grid: Iterable[tuple[int, list]], sheet: str) -> Table:
     return Table(headers=headers, rows=rows, header_row=header_row, sheet=sheet)
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"')
+
+
+def _xlsx_dimension_rows(raw: bytes) -> int | None:
+    """The last row named in the first worksheet's <dimension> (Excel, WPS and xlsxwriter write it),
+    read from the first few KB of the sheet: no need to parse 10⁵ rows to decide where to check."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            names = sorted(n for n in zf.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml$", n))
+            if not names:
+                return None
+            with zf.open(names[0]) as fh:
+                m = _DIMENSION.search(fh.read(4096))
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return None
+    if m is None:
+        return None
+    return max(0, int(m[1] or 1) - 1)
+
+
 def count_data_rows(path: str | Path) -> int:
     """A cheap upper bound of the data rows, to decide between checking inline and as a job."""
     raw = Path(path).read_bytes()
+    if raw[:4] == b"PK\x03\x04":
+        rows = _xlsx_dimension_rows(raw)
+        if rows is not None:
+            return rows
     if raw[:4] == b"PK\x03\x04" or raw[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         from python_calamine import CalamineWorkbook
 
@@ -228,14 +254,15 @@ def count_data_rows(path: str | Path) -> int:
             return max(0, book.get_sheet_by_index(0).height - 1)
         except Exception:
             return 0
-    return raw.count(b"\n")
+    lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+    return max(0, lines - 1)
 
 
 # --- cells --------------------------------------------------------------------------------------
 
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
-    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+    re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 DATE_HELP = "应为日期，如 2024-07-01、2024/7/1 或 2024年7月1日"
@@ -253,7 +280,7 @@ def parse_date(value) -> date:
         if 1 <= value < 2958466:  # a date serial; a fractional part is the time of day
             return _EXCEL_EPOCH + timedelta(days=int(value))
         raise ValueError(value)
-    text = "".join(clean_text(value).split())
+    text = " ".join(clean_text(value).split())
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if m:
@@ -658,12 +685,12 @@ def _load(job: Job, importer: Importer, progress: Progress) -> Table:
 
 def _errors_message(importer: Importer, checked: Checked) -> str:
     more = (
-        f"（仅列出前{len(checked.errors.items):,}处）"
+        f"（仅列出前{len(checked.errors.items)}处）"
         if checked.errors.count > len(checked.errors.items)
         else ""
     )
     return (
-        f"共{checked.total:,}行，发现{checked.errors.count:,}处问题，涉及{len(checked.errors.rows):,}行{more}。"
+        f"共{checked.total}行，发现{checked.errors.count}处问题，涉及{len(checked.errors.rows)}行{more}。"
         f"没有导入任何数据。请在Excel中改正后重新上传。"
     )
 
@@ -675,7 +702,7 @@ def run_check(*, job: Job, progress: Progress, kind: str) -> dict:
     try:
         table = _load(job, importer, progress)
         n = len(table.rows)
-        progress.set(0, n, f"正在检查（共{n:,}行）…", force=True)
+        progress.set(0, n, f"正在检查（共{n}行）…", force=True)
         try:
             checked = importer.check(table, actor=job.created_by, progress=progress, total=n)
         except ImportFileError as exc:
@@ -699,7 +726,7 @@ def run_check(*, job: Job, progress: Progress, kind: str) -> dict:
             "result": {**result, "ok": False},
         }
     return {
-        "message": f"检查通过：共{checked.total:,}行，没有发现问题。确认无误后请点击“确认导入”。",
+        "message": f"检查通过：共{checked.total}行，没有发现问题。确认无误后请点击“确认导入”。",
         "result": {**result, "ok": True},
     }
 
@@ -713,7 +740,7 @@ def run_commit(*, job: Job, progress: Progress, kind: str) -> dict:
         table = _load(job, importer, progress)
         n = len(table.rows)
         timings["read"] = time.monotonic() - t0
-        progress.set(0, 3 * n, f"第1步/共3步：再次检查数据（共{n:,}行）…", force=True)
+        progress.set(0, 3 * n, f"第1步/共3步：再次检查数据（共{n}行）…", force=True)
         t0 = time.monotonic()
         try:
             checked = importer.check(table, actor=job.created_by, progress=progress, total=n)
@@ -839,6 +866,4 @@ def write_in_batches(
     for batch in chunked(objs, size):
         write(batch)
         done += len(batch)
-        progress.set(
-            base + done, message=f"第3步/共3步：写入数据库（{done:,}/{len(objs):,}{label}）…"
-        )
+        progress.set(base + done, message=f"第3步/共3步：写入数据库（{done}/{len(objs)}{label}）…")

@@ -22,8 +22,12 @@ transaction is open then). Inside the single write transaction an update on the 
 would stay invisible until commit, so `Progress.write_phase()` switches: on PostgreSQL progress goes
 through a second, autocommit connection; on SQLite (one writer at a time: a second connection would
 wait for the import's own lock) progress during the write is skipped and the page shows the phase
-message instead. The write phase holds no Python-side work: rows are encrypted and prepared before
-the transaction opens, so SQLite's write lock is held only for the inserts.
+message instead, and write phases of concurrent jobs in one process take turns (a thread lock) so
+that a second import waits rather than failing on SQLite's busy timeout. Rows are encrypted and
+prepared before the transaction opens, so the write lock is held mainly for the inserts.
+
+A job that dies with its process (a server restart) is rolled back by the database; its row stays
+RUNNING until the job page notices the missing heartbeat (`reap_if_dead`) and marks it failed.
 """
 
 from __future__ import annotations
@@ -74,6 +78,9 @@ def jobs_in_thread() -> bool:
     if flag is None:
         flag = os.environ.get("DANGJIAN_JOBS_IN_THREAD", "1").lower() in {"1", "true", "yes", "on"}
     return bool(flag) and isinstance(task_backends["default"], ImmediateBackend)
+
+
+_SQLITE_WRITE_LOCK = threading.Lock()
 
 
 class Progress:
@@ -130,6 +137,16 @@ class Progress:
     def write_phase(self, message: str):
         """Wrap the all-or-nothing write: announce it, then report through a side connection if possible."""
         self.set(self.done, message=message, force=True)
+        if connection.vendor == "sqlite":
+            # One writer at a time: a second import in this process waits here instead of failing
+            # on SQLite's 30-second busy timeout while the first holds the write lock.
+            with _SQLITE_WRITE_LOCK:
+                self._in_write = True
+                try:
+                    yield self
+                finally:
+                    self._in_write = False
+            return
         self._in_write = True
         if connection.vendor == "postgresql":
             try:
@@ -222,6 +239,7 @@ def start_job(job: Job, func_path: str, *, inline: bool = False, **kwargs) -> Jo
         execute_job(job.pk, func_path, kwargs, request_id=rid)
     elif jobs_in_thread():
         transaction.on_commit(lambda: _spawn(job.pk, func_path, kwargs, rid))
+        return job  # still QUEUED as far as this request knows; the page polls the row
     else:
         run_job_task.enqueue(job.pk, func_path, kwargs, rid)
     job.refresh_from_db()

@@ -57,7 +57,9 @@ class IdleTimeoutMiddleware:
                 if request.path.startswith("/api/"):
                     return self.get_response(request)
                 return redirect(f"{resolve_url(settings.LOGIN_URL)}?next={request.path}")
-            request.session["last_seen"] = now
+            # Written at most once a minute: a session save on every request costs a DB write.
+            if last is None or now - int(last) >= 60:
+                request.session["last_seen"] = now
         return self.get_response(request)
 
 

@@ -72,21 +72,38 @@ def _self_filter(user, model: type[Model], action: str) -> Q | None:
     return None
 
 
-def scope_q(user, action: str, model: type[Model]) -> Q:
-    """The filter restrict() applies; an empty scope matches nothing."""
+def _narrow(roots: list[str], within: str | None) -> list[str]:
+    """Intersect subtree roots with the subtree at `within`: one prefix per overlapping root."""
+    if within is None:
+        return roots
+    narrowed = []
+    for root in roots:
+        if within.startswith(root):
+            narrowed.append(within)
+        elif root.startswith(within):
+            narrowed.append(root)
+    return sorted(set(narrowed))
+
+
+def scope_q(user, action: str, model: type[Model], *, within: str | None = None) -> Q:
+    """The filter restrict() applies; an empty scope matches nothing.
+
+    `within` limits the result to one subtree in the same single prefix condition, so the
+    database sees one range instead of two overlapping ones (it misjudges the row count otherwise).
+    """
     q = Q(pk__in=[])
     field = f"{model.scope_path_field}__startswith"
-    for path in scope_paths(user, action, model.resource):
+    for path in _narrow(scope_paths(user, action, model.resource), within):
         q |= Q(**{field: path})
     own = _self_filter(user, model, action)
     if own is not None:
-        q |= own
+        q |= own & Q(**{field: within}) if within is not None else own
     return q
 
 
-def restrict(user, action: str, queryset: QuerySet) -> QuerySet:
-    """Filter `queryset` to what `user` may apply `action` to."""
-    return queryset.filter(scope_q(user, action, queryset.model))
+def restrict(user, action: str, queryset: QuerySet, *, within: str | None = None) -> QuerySet:
+    """Filter `queryset` to what `user` may apply `action` to (optionally inside one subtree)."""
+    return queryset.filter(scope_q(user, action, queryset.model, within=within))
 
 
 def can(user, action: str, obj: Model) -> bool:

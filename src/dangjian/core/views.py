@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 
 from dangjian.accounts.roles import AUDIT, Role
-from dangjian.core.audit import EVENT_LABELS
+from dangjian.core.audit import ACTION_LABELS, EVENT_LABELS, describe_changes
 from dangjian.core.scope import active_grants, has_any, scope_paths
 from dangjian.core.strokes import sort_by_strokes
 
@@ -100,6 +100,8 @@ def audit_log(request):
     for entry in page:
         data = entry.additional_data or {}
         entry.event_label = EVENT_LABELS.get(data.get("event", ""), "")
+        entry.action_label = ACTION_LABELS.get(entry.action, "")
+        entry.rows = describe_changes(entry)
     org_choices = _audit_org_choices(request.user)
     models = ContentType.objects.filter(app_label__in=["orgs", "members", "accounts"]).order_by("model")
     params = request.GET.copy()

@@ -1,5 +1,6 @@
 from django import forms
 
+from dangjian.core.forms import ChineseForm
 from dangjian.members.choices import (
     ETHNICITY_CHOICES,
     Education,
@@ -12,7 +13,7 @@ from dangjian.members.choices import (
 _DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class MemberForm(forms.Form):
+class MemberForm(ChineseForm):
     """Field shapes only; the rules live in members.services.clean_member_data."""
 
     name = forms.CharField(label="姓名", max_length=50)
@@ -28,11 +29,11 @@ class MemberForm(forms.Form):
     category = forms.ChoiceField(label="党员类别", choices=MemberCategory.choices)
 
 
-class StatusForm(forms.Form):
+class StatusForm(ChineseForm):
     status = forms.ChoiceField(label="党籍状态", choices=MemberStatus.choices)
     status_date = forms.DateField(label="变更日期", widget=_DATE)
     status_reason = forms.CharField(label="原因和依据", widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
 
 
-class ContactForm(forms.Form):
+class ContactForm(ChineseForm):
     phone = forms.CharField(label="联系电话", max_length=20, required=False)

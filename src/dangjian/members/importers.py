@@ -113,7 +113,7 @@ class MemberImporter(Importer):
         total = len(rows)
         for i, (number, raw) in enumerate(rows):
             if i % 200 == 0:
-                report_progress(context, i, f"正在检查第{number:,}行（共{total:,}行）…")
+                report_progress(context, i, f"正在检查第{number}行（共{total}行）…")
             code = raw.get("org_code") or ""
             org = orgs.get(code)
             if not code:
@@ -185,7 +185,7 @@ class MemberImporter(Importer):
             )  # encryption, blind index, masks, stroke and pinyin keys
             members.append(member)
             if i % 500 == 0:
-                progress.set(n + i, message=f"第2步/共3步：加密和整理数据（{i:,}/{n:,}）…")
+                progress.set(n + i, message=f"第2步/共3步：加密和整理数据（{i}/{n}）…")
         timings["prepare"] = time.monotonic() - t0
 
         t0 = time.monotonic()
@@ -221,7 +221,7 @@ class MemberImporter(Importer):
             ) from exc
         timings["write"] = time.monotonic() - t0
         return {
-            "message": f"导入成功：已登记{n:,}名党员。",
+            "message": f"导入成功：已登记{n}名党员。",
             "rows": n,
             "summary": checked.summary[:200],
             "org_ids": sorted(org_ids)[:200],

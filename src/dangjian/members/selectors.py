@@ -9,8 +9,8 @@ from dangjian.members.idnumber import check_id_number
 from dangjian.members.models import Member
 
 
-def members_for(user, action: str = "view") -> QuerySet[Member]:
-    return restrict(user, action, Member.objects.select_related("org"))
+def members_for(user, action: str = "view", *, within: str | None = None) -> QuerySet[Member]:
+    return restrict(user, action, Member.objects.select_related("org"), within=within)
 
 
 def search_members(queryset: QuerySet[Member], q: str) -> QuerySet[Member]:

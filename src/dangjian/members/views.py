@@ -23,11 +23,10 @@ PAGE_SIZE = 20
 
 def scoped_member_filter(request, action: str = "view"):
     """The one place the list page and the export build their queryset: scope, subtree, filters."""
-    qs = members_for(request.user, action)
     org = None
     if request.GET.get("org"):
         org = get_scoped_or_404(request.user, "view", Organization.objects.all(), pk=request.GET["org"])
-        qs = qs.filter(org_path__startswith=org.path)
+    qs = members_for(request.user, action, within=org.path if org else None)
     return MemberFilterSet(request.GET or None, queryset=qs), org
 
 
@@ -37,7 +36,9 @@ def member_list(request):
         raise Http404
     filterset, org = scoped_member_filter(request)
     table = MemberTable(filterset.qs)
-    RequestConfig(request, paginate={"per_page": PAGE_SIZE, "paginator_class": LimitedCountPaginator}).configure(table)
+    # The count stops at 10,000 rows (tables.LimitedCountPaginator): a 工委 is never counted whole.
+    paginate = {"per_page": PAGE_SIZE, "paginator_class": LimitedCountPaginator}
+    RequestConfig(request, paginate=paginate).configure(table)
     params = request.GET.copy()
     params.pop("page", None)
     return render(

@@ -1,9 +1,10 @@
 from django import forms
 
+from dangjian.core.forms import ChineseForm
 from dangjian.orgs.models import Organization, OrgType, Portfolio, PostKind, RequestKind, Sector
 
 
-class RequestForm(forms.Form):
+class RequestForm(ChineseForm):
     kind = forms.ChoiceField(label="申请事项", choices=RequestKind.choices)
     target = forms.ModelChoiceField(
         label="目标组织（调整隶属关系时为新的上级；合并时为并入的组织）",
@@ -23,12 +24,12 @@ class RequestForm(forms.Form):
         self.fields["target"].queryset = targets if targets is not None else Organization.objects.none()
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(ChineseForm):
     decision = forms.ChoiceField(choices=[("approve", "批准"), ("reject", "不予批准")], widget=forms.RadioSelect, label="审批结果")
     note = forms.CharField(label="审批意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class OrgEditForm(forms.Form):
+class OrgEditForm(ChineseForm):
     name = forms.CharField(label="全称", max_length=200)
     short_name = forms.CharField(label="简称", max_length=60, required=False)
     sector = forms.ChoiceField(label="所在单位类别", choices=[("", "—"), *Sector.choices], required=False)
@@ -36,7 +37,7 @@ class OrgEditForm(forms.Form):
     founded_on = forms.DateField(label="成立日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class AppointForm(forms.Form):
+class AppointForm(ChineseForm):
     member = forms.ModelChoiceField(label="党员", queryset=None)
     kind = forms.ChoiceField(label="职务", choices=PostKind.choices)
     portfolio = forms.ChoiceField(label="分工", choices=Portfolio.choices, required=False)
@@ -48,6 +49,6 @@ class AppointForm(forms.Form):
         self.fields["member"].queryset = members
 
 
-class EndPostForm(forms.Form):
+class EndPostForm(ChineseForm):
     ended_on = forms.DateField(label="离任日期", widget=forms.DateInput(attrs={"type": "date"}))
     ended_reason = forms.CharField(label="离任原因", max_length=200)

@@ -65,7 +65,7 @@ class OrgImporter(Importer):
         counts: dict[str, int] = {}
         for i, (number, raw) in enumerate(rows):
             if i % 200 == 0:
-                report_progress(context, i, f"正在检查第{number:,}行（共{len(rows):,}行）…")
+                report_progress(context, i, f"正在检查第{number}行（共{len(rows)}行）…")
             code, parent_code = raw.get("code") or "", raw.get("parent_code") or ""
             parent: Organization | None = None
             parent_ref = None
@@ -156,7 +156,7 @@ class OrgImporter(Importer):
                     if where == "db":
                         roots.append(org)
                     progress.set(
-                        2 * n + i + 1, message=f"第3步/共3步：写入数据库（{i + 1:,}/{n:,}个）…"
+                        2 * n + i + 1, message=f"第3步/共3步：写入数据库（{i + 1}/{n}个）…"
                     )
                 record_event(
                     "import",
@@ -175,7 +175,7 @@ class OrgImporter(Importer):
                 "写入时发现有组织代码刚刚被使用，没有导入任何数据。请重新上传检查。"
             ) from exc
         return {
-            "message": f"导入成功：已设立{n:,}个党组织。",
+            "message": f"导入成功：已设立{n}个党组织。",
             "rows": n,
             "summary": checked.summary[:200],
             "org_ids": [o.pk for o in roots][:200],

@@ -108,7 +108,8 @@ def structure_warnings(
         warnings.append(Warning(rules.PARTY_COMMITTEE_MIN.code, rules.PARTY_COMMITTEE_MIN.source,
             f"党员{counts.total}名，达到{rules.PARTY_COMMITTEE_MIN.value}名以上，可成立基层党委。"))
     if not has_secretary:
-        warnings.append(Warning("4.13", "《中国共产党支部工作条例（试行）》第九条", "未配备书记。"))
+        rule = rules.BRANCH_SECRETARY if org.org_type in BRANCH_TYPES else rules.COMMITTEE_SECRETARY
+        warnings.append(Warning(rule.code, rule.source, "未配备书记。"))
     return warnings
 
 
@@ -161,7 +162,28 @@ def needs_attention(user) -> list[tuple[Organization, list[Warning]]]:
 
 
 def subtree_member_totals(orgs: list[Organization]) -> dict[int, int]:
-    """Members in good standing under each listed organisation (one indexed count per node)."""
-    return {
-        o.pk: Member.objects.filter(org_path__startswith=o.path, status=MemberStatus.NORMAL).count() for o in orgs
-    }
+    """Members in good standing under each listed organisation.
+
+    Siblings share a parent, so one grouped query over the parent's subtree counts them all.
+    """
+    from django.db.models.functions import Substr
+
+    result = {o.pk: 0 for o in orgs}
+    by_parent: dict[str, list[Organization]] = {}
+    for o in orgs:
+        by_parent.setdefault(o.path[: -o.steplen], []).append(o)
+    for parent_path, siblings in by_parent.items():
+        width = len(parent_path) + Organization.steplen
+        pk_by_path = {o.path: o.pk for o in siblings}
+        rows = (
+            Member.objects.filter(org_path__startswith=parent_path, status=MemberStatus.NORMAL)
+            .annotate(node=Substr("org_path", 1, width))
+            .values("node")
+            .annotate(n=Count("id"))
+        )
+        if len(siblings) == 1:  # a single node: a plain prefix count uses the index better
+            rows = [{"node": siblings[0].path, "n": Member.objects.filter(org_path__startswith=siblings[0].path, status=MemberStatus.NORMAL).count()}]
+        for row in rows:
+            if row["node"] in pk_by_path:
+                result[pk_by_path[row["node"]]] = row["n"]
+    return result

@@ -58,7 +58,7 @@ def _expand(user, orgs, open_path):
     nodes = _nodes(user, orgs)
     for node in nodes:
         o = node["org"]
-        if open_path.startswith(o.path) and len(open_path) > len(o.path):
+        if open_path.startswith(o.path) and o.numchild:
             node["children"] = _expand(user, list(selectors.children_of(user, o)), open_path)
     return nodes
 

@@ -21,3 +21,9 @@ document.addEventListener("htmx:afterSwap", function (event) {
     if (button) { button.textContent = "▾"; button.setAttribute("aria-expanded", "true"); }
   }
 });
+// On a phone the tree starts folded, so the page's own content comes first.
+document.addEventListener("DOMContentLoaded", function () {
+  if (window.matchMedia("(max-width: 800px)").matches) {
+    document.querySelectorAll("details.tree-box").forEach(function (d) { d.open = false; });
+  }
+});
