@@ -14,7 +14,7 @@ def test_five_wrong_passwords_lock_the_account_and_are_audited(county, page, log
     # The right password no longer helps: the lockout page, in Chinese.
     login("zhibu", expect_success=False)
     expect(page.get_by_role("heading", level=1)).to_have_text("账号已临时锁定")
-    expect(page.locator("main")).to_contain_text("请稍后再试")
+    expect(page.locator("main")).to_contain_text("30分钟后可再试")
     snap("locked-out")
     response = page.goto("/")
     assert "/accounts/login/" in page.url, "a locked-out login must not open a session"
