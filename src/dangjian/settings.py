@@ -183,6 +183,9 @@ DANGJIAN_CRYPTO_PROVIDER = os.environ.get(
 )
 DANGJIAN_KEY_FILE = Path(os.environ.get("DANGJIAN_KEY_FILE", VAR_DIR / "keys" / "data.key"))
 
+# Long work (imports) runs in a background thread of the web process unless a task worker is set up.
+DANGJIAN_JOBS_IN_THREAD = _env_bool("DANGJIAN_JOBS_IN_THREAD", True)
+
 # API tokens for integrators.
 DANGJIAN_API_TOKEN_DAYS = int(os.environ.get("DANGJIAN_API_TOKEN_DAYS", 30))
 

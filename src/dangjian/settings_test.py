@@ -9,3 +9,4 @@ os.environ.setdefault("DANGJIAN_FAST_HASHER", "1")
 from dangjian.settings import *  # noqa: F403
 
 AXES_ENABLED = True
+DANGJIAN_JOBS_IN_THREAD = False  # tests run jobs inline; browser tests opt in per test

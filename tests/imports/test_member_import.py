@@ -46,6 +46,11 @@ def test_valid_file_previews_clean_and_commits_everything(county, login, tmp_pat
     page = c.get(reverse("core:job", args=[check.pk])).content.decode()
     assert "确认导入100行" in page and "教育局机关第一党支部（T111）" in page
     assert Member.objects.count() == before  # the preview writes nothing
+    # the upload is gone; what waits for 确认导入 holds no plain ID number or phone
+    (kept,) = _upload_files()
+    assert kept.name.endswith(".prepared.json") and oct(kept.stat().st_mode)[-3:] == "600"
+    text = kept.read_text()
+    assert rows[0]["身份证号"] not in text and rows[0]["联系电话"] not in text
 
     resp = _commit(c, check)
     job = Job.objects.get(parent=check)
@@ -203,7 +208,7 @@ def test_scope_is_checked_again_at_commit(county, login, tmp_path):
     _commit(c, check)
     job = Job.objects.get(parent=check)
     assert job.status == "failed" and Member.objects.count() == before
-    assert "不在您的管理范围内" in job.errors[0]["reason"]
+    assert "不在您的管理范围内" in job.message and "没有导入任何数据" in job.message
 
 
 def test_duplicates_in_file_and_in_database(county, login, tmp_path):
@@ -427,3 +432,39 @@ def test_parse_date_forms():
     for bad in ["2024-13-01", "2024-02-30", "七月一日", "", True, -3]:
         with pytest.raises((ValueError, TypeError)):
             parse_date(bad)
+
+
+def test_id_registered_between_preview_and_commit(county, login, tmp_path):
+    """Someone registers one of the file's people after the preview: the commit writes nothing."""
+    from support import member_in
+
+    c = login(county.users["zhibu"])
+    rows = member_rows(5, "T111", start=7000)
+    check = _upload(c, write_xlsx(tmp_path / "race.xlsx", rows))
+    assert check.result["ok"]
+    r = rows[3]
+    member_in(county.branch_a2, id_number=r["身份证号"], birth_date=date.fromisoformat(r["出生日期"]),
+              gender="male" if r["性别"] == "男" else "female")  # fmt: skip
+    before = Member.objects.count()
+    _commit(c, check)
+    job = Job.objects.get(parent=check)
+    assert job.status == "failed" and Member.objects.count() == before
+    assert [(e["row"], e["column"]) for e in job.errors] == [(5, "身份证号")]
+    assert _upload_files() == []
+
+
+def test_commit_job_without_preview_checks_prepares_and_writes(county, tmp_path):
+    """The one-shot path (an import job given a raw file, e.g. from a command): same checks, same write."""
+    from dangjian.core.imports import get_importer, new_job, store_upload
+    from dangjian.core.jobs import start_job
+
+    user = county.users["zhibu"]
+    rows = member_rows(7, "T111", start=8000)
+    stored = store_upload(upload(write_xlsx(tmp_path / "direct.xlsx", rows)))
+    job = new_job(kind="members", phase="import", actor=user, importer=get_importer("members"), file=stored,
+                  params={"filename": "direct.xlsx"})  # fmt: skip
+    before = Member.objects.count()
+    job = start_job(job, "dangjian.core.imports.run_commit", kind="members")
+    assert job.status == "succeeded", job.message
+    assert Member.objects.count() == before + 7 and not Path(stored).exists()
+    assert set(job.result["seconds"]) >= {"check", "prepare", "write"}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.db.models import Choices
+from django.utils.translation import get_language
 
 
 def choice_value(choices: type[Choices] | list[tuple[str, str]], text: str | None) -> str | None:
@@ -11,10 +14,17 @@ def choice_value(choices: type[Choices] | list[tuple[str, str]], text: str | Non
         return None
     wanted = "".join(str(text).split())
     pairs = choices.choices if hasattr(choices, "choices") else choices
-    for value, label in pairs:
-        if wanted in (str(value), "".join(str(label).split())):
-            return value
-    return None
+    return _lookup(tuple(pairs), get_language() or "").get(wanted)
+
+
+@lru_cache(maxsize=256)
+def _lookup(pairs: tuple, language: str) -> dict[str, str]:
+    """Value and label → value, built once per choice list and language (imports call this a lot)."""
+    table: dict[str, str] = {}
+    for value, label in reversed(pairs):
+        table["".join(str(label).split())] = value
+        table[str(value)] = value
+    return table
 
 
 def choice_labels(choices: type[Choices] | list[tuple[str, str]]) -> str:

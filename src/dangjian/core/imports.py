@@ -5,20 +5,24 @@ The life of an import (ARCHITECTURE.md principles 2 and 6):
 1. Upload. The file is kept under MEDIA_ROOT/imports/ (mode 0600) and a *check* job is created.
    Small files are checked inside the request; larger ones (DANGJIAN_IMPORT_INLINE_ROWS) as a
    background job with a progress bar.
-2. Check. `read_table()` turns the first sheet into rows as Excel numbers them (header = row 1),
+2. Check. `read_table()` turns the data sheet into rows as Excel numbers them (header = row 1),
    cleaning cells (whitespace, Excel dates and date serials, numbers that are really codes, IDs that
    Excel turned into 3.50402E+17). The importer validates every row and lists every problem as
-   (row, column, reason) in Chinese. Nothing is written. A file with problems is deleted at once.
-3. Commit. 确认导入 creates an *import* job on the same file. It checks the file again (the database
-   may have changed since the preview), re-checks the user's scope, prepares every row, then writes
-   everything in one transaction: all rows and their audit entries, or nothing. The file is deleted
-   whether the import succeeded or failed.
+   (row, column, reason) in Chinese. Nothing is written to the database. A file with problems is
+   deleted at once; a clean file is *prepared* (encrypted, blind-indexed, masked, sort keys derived)
+   into a JSON file beside it and the upload itself is deleted, so plain ID numbers stay on disk
+   only while the check runs.
+3. Commit. 确认导入 creates an *import* job on the prepared rows. Inside one transaction it re-checks
+   what may have changed since the preview — the user's scope, the organisations, ID numbers or codes
+   registered meanwhile — and writes every row and its audit entry, or nothing. The prepared file is
+   deleted whether the import succeeded or failed; an unconfirmed one after DANGJIAN_IMPORT_FILE_HOURS.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import secrets
@@ -593,8 +597,19 @@ class Importer:
         """Check every row; return cleaned rows (only when there are no errors they will be written)."""
         raise NotImplementedError
 
-    def commit(self, checked: Checked, *, actor, job: Job, progress: Progress) -> dict:
-        """Write every cleaned row in one transaction, after re-checking scope; return a result dict."""
+    def prepare(self, checked: Checked, *, progress: Progress, base: int) -> list[dict]:
+        """Turn clean rows into what will be written (encrypted, derived), as JSON-able dicts.
+
+        Done once, right after a clean check, so that 确认导入 only writes; the prepared rows are kept
+        in a file beside the upload (mode 0600) and the uploaded file itself is deleted.
+        """
+        raise NotImplementedError
+
+    def commit(
+        self, prepared: list[dict], *, actor, job: Job, progress: Progress, base: int
+    ) -> dict:
+        """Write every prepared row in one transaction, after re-checking scope and whatever the
+        database may have changed since the check; return a result dict (message, rows, …)."""
         raise NotImplementedError
 
 
@@ -672,6 +687,38 @@ def sweep_stale_files() -> int:
 
 # --- the two job functions ----------------------------------------------------------------------
 
+PREPARED_SUFFIX = ".prepared.json"
+
+
+def _json_default(value):
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def iso_date(value) -> date | None:
+    """A prepared row's date: ISO text after a JSON round trip, a date object before it."""
+    if not value:
+        return None
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def save_prepared(upload_path: str, rows: list[dict]) -> str:
+    path = upload_path + PREPARED_SUFFIX
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(rows, out, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    except BaseException:
+        os.remove(path)
+        raise
+    return path
+
+
+def load_prepared(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
 
 def _load(job: Job, importer: Importer, progress: Progress) -> Table:
     if not job.file or not os.path.exists(job.file):
@@ -695,65 +742,92 @@ def _errors_message(importer: Importer, checked: Checked) -> str:
     )
 
 
+def _check(job: Job, importer: Importer, progress: Progress, *, steps: int) -> Checked:
+    table = _load(job, importer, progress)
+    n = len(table.rows)
+    progress.set(0, steps * n, f"第1步/共{steps}步：检查数据（共{n}行）…", force=True)
+    try:
+        return importer.check(table, actor=job.created_by, progress=progress, total=n)
+    except ImportFileError as exc:
+        raise JobFailed(exc.message) from exc
+
+
 def run_check(*, job: Job, progress: Progress, kind: str) -> dict:
-    """Job function: check an uploaded file and prepare the preview. Writes nothing."""
+    """Job function: check an uploaded file for the preview; when it is clean, prepare its rows.
+
+    Writes nothing to the database. The uploaded file is deleted in every outcome: a file with
+    problems is of no further use, and a clean one is replaced by its prepared (encrypted) rows.
+    """
     importer = get_importer(kind)
     started = time.monotonic()
+    upload = job.file
     try:
-        table = _load(job, importer, progress)
-        n = len(table.rows)
-        progress.set(0, n, f"正在检查（共{n}行）…", force=True)
-        try:
-            checked = importer.check(table, actor=job.created_by, progress=progress, total=n)
-        except ImportFileError as exc:
-            raise JobFailed(exc.message) from exc
-    except JobFailed:
+        checked = _check(job, importer, progress, steps=2)
+        result = {
+            "rows": checked.total,
+            "warnings": checked.warnings[:1000],
+            "warning_count": len(checked.warnings),
+            "summary": checked.summary[:200],
+        }
+        if checked.errors:
+            discard_file(job)
+            result.update(ok=False, seconds=round(time.monotonic() - started, 2))
+            return {
+                "message": _errors_message(importer, checked),
+                "errors": checked.errors.sorted(importer.headers),
+                "error_count": checked.errors.count,
+                "result": result,
+            }
+        n = checked.total
+        progress.set(n, message=f"第2步/共2步：加密和整理数据（共{n}行）…", force=True)
+        prepared_path = save_prepared(upload, importer.prepare(checked, progress=progress, base=n))
+    except BaseException:
         discard_file(job)
         raise
-    result = {
-        "rows": checked.total,
-        "warnings": checked.warnings[:1000],
-        "warning_count": len(checked.warnings),
-        "summary": checked.summary[:200],
-        "seconds": round(time.monotonic() - started, 2),
-    }
-    if checked.errors:
-        discard_file(job)  # nothing can be imported from it; do not keep ID numbers lying around
-        return {
-            "message": _errors_message(importer, checked),
-            "errors": checked.errors.sorted(importer.headers),
-            "error_count": checked.errors.count,
-            "result": {**result, "ok": False},
-        }
+    Job.objects.filter(pk=job.pk).update(file=prepared_path)
+    job.file = prepared_path
+    os.remove(upload)  # the plain ID numbers now exist only encrypted, in the prepared rows
+    result.update(ok=True, seconds=round(time.monotonic() - started, 2))
     return {
-        "message": f"检查通过：共{checked.total}行，没有发现问题。确认无误后请点击“确认导入”。",
-        "result": {**result, "ok": True},
+        "message": f"检查通过：共{n}行，没有发现问题。确认无误后请点击“确认导入”。",
+        "result": result,
     }
 
 
 def run_commit(*, job: Job, progress: Progress, kind: str) -> dict:
-    """Job function: check the file again, then write it all in one transaction (or nothing)."""
+    """Job function: write a checked file's prepared rows in one transaction (or nothing).
+
+    Started from a clean check, the job only re-checks what the database may have changed since
+    (scope, organisations, registered ID numbers) and writes. Given a raw upload instead (no
+    preview), it checks and prepares first and refuses if the check finds any problem.
+    """
     importer = get_importer(kind)
     timings: dict[str, float] = {}
     try:
-        t0 = time.monotonic()
-        table = _load(job, importer, progress)
-        n = len(table.rows)
-        timings["read"] = time.monotonic() - t0
-        progress.set(0, 3 * n, f"第1步/共3步：再次检查数据（共{n}行）…", force=True)
-        t0 = time.monotonic()
-        try:
-            checked = importer.check(table, actor=job.created_by, progress=progress, total=n)
-        except ImportFileError as exc:
-            raise JobFailed(exc.message) from exc
-        timings["check"] = time.monotonic() - t0
-        if checked.errors:
-            raise JobFailed(
-                _errors_message(importer, checked),
-                errors=checked.errors.sorted(importer.headers),
-                error_count=checked.errors.count,
-            )
-        result = importer.commit(checked, actor=job.created_by, job=job, progress=progress)
+        if job.file.endswith(PREPARED_SUFFIX) and os.path.exists(job.file):
+            t0 = time.monotonic()
+            prepared = load_prepared(job.file)
+            timings["load"] = time.monotonic() - t0
+            n = len(prepared)
+            progress.set(0, n, f"正在核对（共{n}行）…", force=True)
+        else:
+            t0 = time.monotonic()
+            checked = _check(job, importer, progress, steps=3)
+            timings["check"] = time.monotonic() - t0
+            if checked.errors:
+                raise JobFailed(
+                    _errors_message(importer, checked),
+                    errors=checked.errors.sorted(importer.headers),
+                    error_count=checked.errors.count,
+                )
+            n = checked.total
+            t0 = time.monotonic()
+            progress.set(n, message=f"第2步/共3步：加密和整理数据（共{n}行）…", force=True)
+            prepared = importer.prepare(checked, progress=progress, base=n)
+            timings["prepare"] = time.monotonic() - t0
+        result = importer.commit(
+            prepared, actor=job.created_by, job=job, progress=progress, base=progress.total - n
+        )
         timings.update(result.pop("timings", {}))
     except JobFailed as exc:
         record_failed_import(job, exc.message)
@@ -840,14 +914,14 @@ def start_commit(*, check_job: Job, actor) -> Job:
     if existing is not None:
         return existing  # pressed twice, or back-and-resubmit: the same import, never a second one
     if not check_job.file or not os.path.exists(check_job.file):
-        raise JobFailed("上传的文件已过期（超过24小时未确认导入），请重新上传。")
+        raise JobFailed("上传的文件已过期（超过24小时未确认导入）或已处理，请重新上传。")
     kind = check_job.import_kind
     importer = get_importer(kind)
     job = new_job(
         kind=kind, phase="import", actor=actor, importer=importer, file=check_job.file,
         params=check_job.params, parent=check_job,
     )  # fmt: skip
-    job.progress_total = 3 * int(check_job.result.get("rows", 0))
+    job.progress_total = int(check_job.result.get("rows", 0))
     job.save(update_fields=["progress_total"])
     return start_job(job, "dangjian.core.imports.run_commit", kind=kind)
 
@@ -866,4 +940,4 @@ def write_in_batches(
     for batch in chunked(objs, size):
         write(batch)
         done += len(batch)
-        progress.set(base + done, message=f"第3步/共3步：写入数据库（{done}/{len(objs)}{label}）…")
+        progress.set(base + done, message=f"正在写入数据库（{done}/{len(objs)}{label}）…")

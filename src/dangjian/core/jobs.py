@@ -136,8 +136,10 @@ class Progress:
     @contextmanager
     def write_phase(self, message: str):
         """Wrap the all-or-nothing write: announce it, then report through a side connection if possible."""
-        self.set(self.done, message=message, force=True)
         if connection.vendor == "sqlite":
+            # No progress can be written during the write, so the page shows a busy bar (total 0).
+            total = self.total
+            self.set(0, 0, message=message, force=True)
             # One writer at a time: a second import in this process waits here instead of failing
             # on SQLite's 30-second busy timeout while the first holds the write lock.
             with _SQLITE_WRITE_LOCK:
@@ -146,7 +148,9 @@ class Progress:
                     yield self
                 finally:
                     self._in_write = False
+                    self.total = total
             return
+        self.set(self.done, message=message, force=True)
         self._in_write = True
         if connection.vendor == "postgresql":
             try:

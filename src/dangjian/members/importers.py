@@ -21,6 +21,7 @@ from dangjian.core.imports import (
     ErrorList,
     Importer,
     chunked,
+    iso_date,
     report_progress,
     write_in_batches,
 )
@@ -54,6 +55,27 @@ AUDIT_FIELDS = (
     "org_id",
 )
 BATCH = 1000
+# What a prepared row keeps: everything apply_member_data() derives, never the plain ID or phone.
+PREPARED_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number_enc",
+    "id_number_hash",
+    "id_number_masked",
+    "education",
+    "occupation",
+    "phone_enc",
+    "phone_masked",
+    "joined_on",
+    "confirmed_on",
+    "category",
+    "stroke_key",
+    "pinyin",
+    "pinyin_initials",
+)
+_DATES = frozenset({"birth_date", "joined_on", "confirmed_on"})
 ALREADY_REGISTERED = "该身份证号已登记在系统中，不能重复登记。"  # the words clean_member_data uses
 
 # clean_member_data looks each ID number up in the database (one query per row: ~1 ms, i.e. most of
@@ -66,6 +88,11 @@ _CLEAN_KWARGS = {"check_registered": False} if _BULK_DUPLICATE_CHECK else {}
 def org_not_found(code: str) -> str:
     # The same words whether the code does not exist or belongs to someone else's subtree.
     return f"组织代码{code}不存在或不在您的管理范围内。"
+
+
+def _member_from(row: dict) -> Member:
+    fields = {f: (iso_date(row[f]) if f in _DATES else row[f]) for f in PREPARED_FIELDS}
+    return Member(org_id=row["org_id"], **fields)
 
 
 class MemberImporter(Importer):
@@ -170,38 +197,47 @@ class MemberImporter(Importer):
                     found[org.code] = org
         return found
 
-    def commit(self, checked: Checked, *, actor, job, progress) -> dict:
+    def prepare(self, checked: Checked, *, progress, base: int) -> list[dict]:
+        """Encrypt and derive every clean row once (apply_member_data), as JSON-able dicts."""
         n = len(checked.rows)
-        org_ids = {org_id for _, _, org_id in checked.rows}
-        timings = {}
-
-        t0 = time.monotonic()
-        orgs = Organization.objects.in_bulk(org_ids)
-        members: list[Member] = []
-        for i, (_, data, org_id) in enumerate(checked.rows):
+        orgs = Organization.objects.in_bulk({org_id for _, _, org_id in checked.rows})
+        prepared = []
+        for i, (number, data, org_id) in enumerate(checked.rows):
             member = Member(org=orgs[org_id])
             apply_member_data(
                 member, data
             )  # encryption, blind index, masks, stroke and pinyin keys
-            members.append(member)
+            prepared.append(
+                {
+                    "row": number,
+                    "org_id": org_id,
+                    **{f: getattr(member, f) for f in PREPARED_FIELDS},
+                }
+            )
             if i % 500 == 0:
-                progress.set(n + i, message=f"第2步/共3步：加密和整理数据（{i}/{n}）…")
-        timings["prepare"] = time.monotonic() - t0
+                progress.set(base + i, message=f"正在加密和整理数据（{i}/{n}）…")
+        return prepared
+
+    def commit(self, prepared: list[dict], *, actor, job, progress, base: int) -> dict:
+        n = len(prepared)
+        t0 = time.monotonic()
+        members = [_member_from(row) for row in prepared]
+        org_ids = {m.org_id for m in members}
+        timings = {"build": time.monotonic() - t0}
 
         t0 = time.monotonic()
         try:
-            with progress.write_phase(
-                "第3步/共3步：写入数据库（请稍候，这一步全部成功或全部撤销）…"
-            ):
+            with progress.write_phase("正在写入数据库（请稍候：全部成功，或一条也不写入）…"):
                 with transaction.atomic():
                     self._recheck_scope(actor, org_ids, members)
+                    self._recheck_registered(prepared)
 
                     def write(batch: list[Member]) -> None:
                         Member.objects.bulk_create(batch)
                         log_bulk_created(batch, actor=actor, fields=AUDIT_FIELDS)
 
                     write_in_batches(
-                        members, write, progress=progress, base=2 * n, size=BATCH, label="名"
+                        members, write, progress=progress, base=base, size=BATCH, label="名"
                     )
                     record_event(
                         "import",
@@ -220,13 +256,31 @@ class MemberImporter(Importer):
                 "写入时发现有身份证号刚刚被登记（可能有人同时在录入），没有导入任何数据。请重新上传检查。"
             ) from exc
         timings["write"] = time.monotonic() - t0
+        counts: dict[int, int] = {}
+        for m in members:
+            counts[m.org_id] = counts.get(m.org_id, 0) + 1
         return {
             "message": f"导入成功：已登记{n}名党员。",
             "rows": n,
-            "summary": checked.summary[:200],
-            "org_ids": sorted(org_ids)[:200],
+            "org_ids": sorted(counts, key=lambda k: -counts[k])[:200],
             "timings": timings,
         }
+
+    def _recheck_registered(self, prepared: list[dict]) -> None:
+        """ID numbers registered by someone else since the check (inside the write transaction)."""
+        by_hash = {row["id_number_hash"]: row["row"] for row in prepared}
+        errors = ErrorList()
+        for chunk in chunked(sorted(by_hash), 1000):
+            for found in Member.objects.filter(id_number_hash__in=chunk).values_list(
+                "id_number_hash", flat=True
+            ):
+                errors.add(by_hash[found], self.header_for("id_number"), ALREADY_REGISTERED)
+        if errors:
+            raise JobFailed(
+                f"检查之后又有{errors.count}个身份证号被登记，没有导入任何数据。请核对后重新上传。",
+                errors=errors.sorted(self.headers),
+                error_count=errors.count,
+            )
 
     @staticmethod
     def _recheck_scope(actor, org_ids: set[int], members: list[Member]) -> None:

@@ -92,7 +92,7 @@ def _as_date(value, label: str, errors: dict) -> date | None:
         return None
 
 
-def clean_member_data(raw: dict, *, instance: Member | None = None) -> MemberData:
+def clean_member_data(raw: dict, *, instance: Member | None = None, check_registered: bool = True) -> MemberData:
     """Validate raw input from a form, an import row or the API. Raises ValidationError({field: msg})."""
     errors: dict[str, str] = {}
     name = "".join(str(raw.get("name") or "").split())
@@ -153,7 +153,8 @@ def clean_member_data(raw: dict, *, instance: Member | None = None) -> MemberDat
     if category == MemberCategory.FULL and joined_on and not confirmed_on:
         warnings.append("正式党员未填写转正日期。")
 
-    if id_number and "id_number" not in errors:
+    # Imports check a whole file's numbers against the database in one query instead.
+    if check_registered and id_number and "id_number" not in errors:
         clash = Member.objects.filter(id_number_hash=id_number_index(id_number))
         if instance is not None:
             clash = clash.exclude(pk=instance.pk)

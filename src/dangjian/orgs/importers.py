@@ -15,11 +15,19 @@ from django.db import IntegrityError, transaction
 
 from dangjian.accounts.roles import ORG
 from dangjian.core.audit import record_event
-from dangjian.core.imports import Checked, Column, ErrorList, Importer, chunked, report_progress
+from dangjian.core.imports import (
+    Checked,
+    Column,
+    ErrorList,
+    Importer,
+    chunked,
+    iso_date,
+    report_progress,
+)
 from dangjian.core.jobs import JobFailed
 from dangjian.core.scope import forget_grants, path_in_scope
 from dangjian.orgs.models import Organization, OrgStatus, OrgType, Sector
-from dangjian.orgs.services import clean_org_fields, create_organization
+from dangjian.orgs.services import can_hold, clean_org_fields, create_organization
 
 
 def org_not_found(code: str) -> str:
@@ -132,32 +140,30 @@ class OrgImporter(Importer):
                     found[org.code] = org
         return found
 
-    def commit(self, checked: Checked, *, actor, job, progress) -> dict:
-        n = len(checked.rows)
+    def prepare(self, checked: Checked, *, progress, base: int) -> list[dict]:
+        return [
+            {"row": number, "fields": fields, "parent": list(parent_ref)}
+            for number, fields, parent_ref in checked.rows
+        ]
+
+    def commit(self, prepared: list[dict], *, actor, job, progress, base: int) -> dict:
+        n = len(prepared)
         t0 = time.monotonic()
         try:
-            with progress.write_phase("第3步/共3步：写入数据库…"), transaction.atomic():
-                forget_grants(actor)
-                parent_ids = {ref[1] for _, _, ref in checked.rows if ref[0] == "db"}
-                parents = Organization.objects.select_for_update().in_bulk(parent_ids)
-                if len(parents) != len(parent_ids) or any(
-                    not p.is_active or not path_in_scope(actor, "approve", ORG, p.path)
-                    for p in parents.values()
-                ):
-                    raise JobFailed(
-                        "部分上级党组织已不在您的管理范围内或已撤销（可能刚刚调整过），没有导入任何数据。请重新上传。"
-                    )
+            with progress.write_phase("正在写入数据库…"), transaction.atomic():
+                parents = self._recheck(actor, prepared)
                 created: dict[str, Organization] = {}
                 roots: list[Organization] = []  # new organisations directly under existing ones
-                for i, (_, fields, (where, ref)) in enumerate(checked.rows):
+                for i, row in enumerate(prepared):
+                    where, ref = row["parent"]
+                    fields = dict(row["fields"])
+                    fields["founded_on"] = iso_date(fields.get("founded_on"))
                     parent = parents[ref] if where == "db" else created[ref]
-                    org = create_organization(parent=parent, fields=dict(fields))
+                    org = create_organization(parent=parent, fields=fields)
                     created[fields["code"]] = org
                     if where == "db":
                         roots.append(org)
-                    progress.set(
-                        2 * n + i + 1, message=f"第3步/共3步：写入数据库（{i + 1}/{n}个）…"
-                    )
+                    progress.set(base + i + 1, message=f"正在写入数据库（{i + 1}/{n}个）…")
                 record_event(
                     "import",
                     actor=actor,
@@ -177,10 +183,43 @@ class OrgImporter(Importer):
         return {
             "message": f"导入成功：已设立{n}个党组织。",
             "rows": n,
-            "summary": checked.summary[:200],
             "org_ids": [o.pk for o in roots][:200],
             "timings": {"write": time.monotonic() - t0},
         }
+
+    def _recheck(self, actor, prepared: list[dict]) -> dict[int, Organization]:
+        """Inside the write transaction: parents still in scope, active and able to hold the new
+        organisations; codes still free. Returns the existing parents by pk."""
+        forget_grants(actor)
+        parent_ids = {row["parent"][1] for row in prepared if row["parent"][0] == "db"}
+        parents = Organization.objects.select_for_update().in_bulk(parent_ids)
+        if len(parents) != len(parent_ids) or any(
+            not p.is_active or not path_in_scope(actor, "approve", ORG, p.path)
+            for p in parents.values()
+        ):
+            raise JobFailed(
+                "部分上级党组织已不在您的管理范围内或已撤销（可能刚刚调整过），没有导入任何数据。请重新上传。"
+            )
+        errors = ErrorList()
+        codes = {row["fields"]["code"]: row["row"] for row in prepared}
+        for chunk in chunked(sorted(codes), 1000):
+            for code in Organization.objects.filter(code__in=chunk).values_list("code", flat=True):
+                errors.add(codes[code], self.header_for("code"), f"组织代码{code}已被使用。")
+        for row in prepared:
+            where, ref = row["parent"]
+            if where == "db" and not can_hold(parents[ref].org_type, row["fields"]["org_type"]):
+                errors.add(
+                    row["row"],
+                    self.header_for("org_type"),
+                    "上级组织的类别已变更，不能再设立该类组织。",
+                )
+        if errors:
+            raise JobFailed(
+                f"检查之后数据库有了变化，发现{errors.count}处问题，没有导入任何数据。请核对后重新上传。",
+                errors=errors.sorted(self.headers),
+                error_count=errors.count,
+            )
+        return parents
 
 
 @login_required
