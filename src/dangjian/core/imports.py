@@ -37,6 +37,7 @@ from django.db.models import Choices
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from dangjian.core.audit import record_event
 from dangjian.core.choices import choice_labels
 from dangjian.core.jobs import JobFailed, Progress
 from dangjian.core.models import Job, JobKind, JobStatus
@@ -604,6 +605,16 @@ class Importer:
         in a file beside the upload (mode 0600) and the uploaded file itself is deleted.
         """
         raise NotImplementedError
+
+    def record_import(self, *, actor, job, rows: int) -> None:
+        """The one audit event of a committed import, inside its transaction."""
+        record_event(
+            "import",
+            actor=actor,
+            obj=job,
+            org_path=job.org_path,
+            detail={"kind": self.kind, "rows": rows, "job": job.pk, "filename": job.params.get("filename", "")},
+        )
 
     def commit(
         self, prepared: list[dict], *, actor, job: Job, progress: Progress, base: int

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from dangjian.accounts.roles import MEMBER
-from dangjian.core.audit import log_bulk_created, record_event
+from dangjian.core.audit import log_bulk_created
 from dangjian.core.imports import (
     Checked,
     Column,
@@ -239,18 +239,7 @@ class MemberImporter(Importer):
                     write_in_batches(
                         members, write, progress=progress, base=base, size=BATCH, label="名"
                     )
-                    record_event(
-                        "import",
-                        actor=actor,
-                        obj=job,
-                        org_path=job.org_path,
-                        detail={
-                            "kind": self.kind,
-                            "rows": n,
-                            "job": job.pk,
-                            "filename": job.params.get("filename", ""),
-                        },
-                    )
+                    self.record_import(actor=actor, job=job, rows=n)
         except IntegrityError as exc:
             raise JobFailed(
                 "写入时发现有身份证号刚刚被登记（可能有人同时在录入），没有导入任何数据。请重新上传检查。"

@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from dangjian.accounts.roles import ORG
-from dangjian.core.audit import record_event
 from dangjian.core.imports import (
     Checked,
     Column,
@@ -164,18 +163,7 @@ class OrgImporter(Importer):
                     if where == "db":
                         roots.append(org)
                     progress.set(base + i + 1, message=f"正在写入数据库（{i + 1}/{n}个）…")
-                record_event(
-                    "import",
-                    actor=actor,
-                    obj=job,
-                    org_path=job.org_path,
-                    detail={
-                        "kind": self.kind,
-                        "rows": n,
-                        "job": job.pk,
-                        "filename": job.params.get("filename", ""),
-                    },
-                )
+                self.record_import(actor=actor, job=job, rows=n)
         except IntegrityError as exc:
             raise JobFailed(
                 "写入时发现有组织代码刚刚被使用，没有导入任何数据。请重新上传检查。"
