@@ -857,8 +857,6 @@ def run_commit(*, job: Job, progress: Progress, kind: str) -> dict:
 def record_failed_import(job: Job, reason: str) -> None:
     """A failed import is audited too (who tried to write what, and why it stopped); outside the
     rolled-back transaction, so the record survives the rollback."""
-    from dangjian.core.audit import record_event
-
     record_event(
         "import",
         actor=job.created_by,
