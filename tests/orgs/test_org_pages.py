@@ -32,3 +32,13 @@ def test_appoint_and_end_post(county, login):
     post.refresh_from_db()
     assert post.ended_on.isoformat() == "2025-01-01"
     assert login(county.users["zhibu2"]).post(reverse("orgs:end_post", args=[post.pk]), {"ended_on": "2025-01-02", "ended_reason": "x"}).status_code == 404
+
+
+def test_posts_on_org_page_follow_post_scope(county, login):
+    Post.objects.create(org=county.branch_a1, member=county.members["a1"][1], kind="secretary", term_start="2024-01-01")
+    holder = county.members["a1"][1].name
+    assert holder in login(county.users["zhibu"]).get(reverse("orgs:detail", args=[county.branch_a1.pk])).content.decode()
+    # These roles may see the organisation but hold no rights on posts: the names stay hidden.
+    for name in ("dangyuan", "shenji", "admin"):
+        resp = login(county.users[name]).get(reverse("orgs:detail", args=[county.branch_a1.pk]))
+        assert resp.status_code == 200 and list(resp.context["posts"]) == []

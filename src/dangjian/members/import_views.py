@@ -14,6 +14,7 @@ from dangjian.core.scope import has_any, scope_paths
 from dangjian.members.choices import Education, Gender, MemberCategory, MemberStatus, Occupation
 from dangjian.members.idnumber import mask_id_number
 from dangjian.members.importers import MemberImporter
+from dangjian.members.models import SHOWN_FIELDS
 from dangjian.members.views import scoped_member_filter
 
 # The import template's columns first (same names, same order), then what only an export has.
@@ -21,22 +22,7 @@ EXPORT_COLUMNS = [
     ExportColumn(c.header, c.width, "date" if c.kind == "date" else "text")
     for c in MemberImporter.columns
 ] + [ExportColumn("所在党组织", 30), ExportColumn("党籍状态", 10)]
-EXPORT_FIELDS = (
-    "name",
-    "gender",
-    "ethnicity",
-    "birth_date",
-    "id_number_masked",  # masked, always: an unmasked export is not offered
-    "education",
-    "occupation",
-    "phone_masked",
-    "joined_on",
-    "confirmed_on",
-    "category",
-    "org__code",
-    "org__name",
-    "status",
-)
+EXPORT_FIELDS = (*SHOWN_FIELDS, "org__code", "org__name", "status")
 _LABELS = {
     "gender": dict(Gender.choices),
     "education": dict(Education.choices),

@@ -34,26 +34,12 @@ from dangjian.members.choices import (
     MemberCategory,
     Occupation,
 )
-from dangjian.members.models import Member
+from dangjian.members.models import SHOWN_FIELDS, Member
 from dangjian.members.services import apply_member_data, clean_member_data, id_number_index
 from dangjian.orgs.models import Organization
 
 # What each imported member's audit entry records (never the ciphertexts or the blind index).
-AUDIT_FIELDS = (
-    "name",
-    "gender",
-    "ethnicity",
-    "birth_date",
-    "id_number_masked",
-    "education",
-    "occupation",
-    "phone_masked",
-    "joined_on",
-    "confirmed_on",
-    "category",
-    "status",
-    "org_id",
-)
+AUDIT_FIELDS = (*SHOWN_FIELDS, "status", "org_id")
 BATCH = 1000
 # What a prepared row keeps: everything apply_member_data() derives, never the plain ID or phone.
 PREPARED_FIELDS = (

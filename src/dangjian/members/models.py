@@ -11,6 +11,22 @@ from dangjian.members.choices import (
     Occupation,
 )
 
+# The member fields that may be shown, exported and logged: masked forms only, never the
+# ciphertexts or the blind index. Export and import-audit lists are built from this one list.
+SHOWN_FIELDS = (
+    "name",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "id_number_masked",
+    "education",
+    "occupation",
+    "phone_masked",
+    "joined_on",
+    "confirmed_on",
+    "category",
+)
+
 
 class Member(models.Model):
     """党员. Never deleted: leaving, death and suspension are statuses with a date and reason.

@@ -85,7 +85,8 @@ def detail(request, pk):
         "counts": counts,
         "direct": direct,
         "children": children,
-        "posts": selectors.current_posts(org),
+        # Posts are their own resource: a member or an auditor sees the organisation, not who holds its posts.
+        "posts": restrict(user, "view", selectors.current_posts(org)),
         "warnings": selectors.warnings_for(org),
         "ancestors": [a for a in Organization.objects.get_ancestors(org) if can(user, "view", a)],
         "pending": restrict(user, "view", OrgChangeRequest.objects.filter(org=org, status=RequestStatus.PENDING)),
