@@ -100,3 +100,18 @@ def build_county(members_per_branch: int = 4) -> County:
         "nobody": user_with("nobody", None, None),
     }
     return c
+
+
+def pdf_to_pngs(pdf: bytes, out_dir, stem: str = "page", dpi: int = 60) -> list:
+    """Render a PDF to PNG pages with poppler's pdftoppm (a real rasteriser: a broken PDF fails)."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(pdf)
+        f.flush()
+        subprocess.run(["pdftoppm", "-png", "-r", str(dpi), f.name, str(out / stem)], check=True)
+    return sorted(out.glob(f"{stem}*.png"))

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "dangjian.accounts",
     "dangjian.orgs",
     "dangjian.members",
+    "dangjian.development",
+    "dangjian.transfers",
 ]
 
 MIDDLEWARE = [

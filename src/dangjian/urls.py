@@ -14,6 +14,8 @@ urlpatterns = [
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("development/", include("dangjian.development.urls")),
+    path("transfers/", include("dangjian.transfers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
 ]

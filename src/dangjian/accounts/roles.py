@@ -23,6 +23,16 @@ ORG, MEMBER, POST, ORG_REQUEST, AUDIT, ACCOUNT, JOB = (
     "account",
     "job",
 )
+# Member lifecycle: development (applicants to 转正), transfers and 流动党员, versioned rule sets.
+DEVELOPMENT, TRANSFER, RULESET = "development", "transfer", "ruleset"
+
+# 发展党员: "approve" is the 上级党委's part (备案, 预审, 派人谈话, 审批 — RULES.md 2.4, 2.9, 2.11,
+# 2.12); "exception" records a documented departure from a timing rule, which stays visible.
+_BRANCH_DEVELOPMENT = frozenset({"view", "add", "change", "export"})
+_COMMITTEE_DEVELOPMENT = _BRANCH_DEVELOPMENT | {"approve", "exception"}
+# 组织关系接转: both ends act (the sender issues, the receiver confirms); "relay" is the 工委's
+# part for transfers that leave or enter its tree (RULES.md 5.4).
+_BRANCH_TRANSFER = frozenset({"view", "add", "change", "receive", "export"})
 
 _STAFF_MEMBER = {"view", "add", "change", "archive", "export", "import"}
 
@@ -32,10 +42,12 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
     Role.SYSTEM_ADMIN: {
         ACCOUNT: frozenset({"view", "add", "change"}),
         ORG: frozenset({"view"}),
+        RULESET: frozenset({"view", "add"}),
     },
     Role.AUDITOR: {
         AUDIT: frozenset({"view"}),
         ORG: frozenset({"view"}),
+        RULESET: frozenset({"view"}),
     },
     Role.WORK_COMMITTEE_ADMIN: {
         ORG: frozenset({"view", "change", "export", "import", "request", "approve"}),
@@ -44,6 +56,9 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         ORG_REQUEST: frozenset({"view", "add", "approve"}),
         AUDIT: frozenset({"view"}),
         JOB: frozenset({"view"}),
+        DEVELOPMENT: _COMMITTEE_DEVELOPMENT,
+        TRANSFER: _BRANCH_TRANSFER | {"relay"},
+        RULESET: frozenset({"view", "add"}),
     },
     Role.COMMITTEE_ADMIN: {
         ORG: frozenset({"view", "change", "export", "import", "request"}),
@@ -51,6 +66,9 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         POST: frozenset({"view", "add", "change"}),
         ORG_REQUEST: frozenset({"view", "add"}),
         JOB: frozenset({"view"}),
+        DEVELOPMENT: _COMMITTEE_DEVELOPMENT,
+        TRANSFER: _BRANCH_TRANSFER,
+        RULESET: frozenset({"view"}),
     },
     Role.BRANCH_SECRETARY: {
         ORG: frozenset({"view", "export", "request"}),
@@ -58,6 +76,9 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         POST: frozenset({"view", "add", "change"}),
         ORG_REQUEST: frozenset({"view", "add"}),
         JOB: frozenset({"view"}),
+        DEVELOPMENT: _BRANCH_DEVELOPMENT,
+        TRANSFER: _BRANCH_TRANSFER,
+        RULESET: frozenset({"view"}),
     },
     # A member sees their own record and their own organisation, and edits only their contact details.
     Role.MEMBER: {

@@ -139,6 +139,7 @@ def register_models() -> None:
     from auditlog.registry import auditlog
 
     from dangjian.accounts.models import Grant, User
+    from dangjian.core.models import RuleSet
     from dangjian.members.models import Member
     from dangjian.orgs.models import Organization, OrgChangeRequest, Post
 
@@ -148,6 +149,7 @@ def register_models() -> None:
     auditlog.register(Post)
     auditlog.register(OrgChangeRequest)
     auditlog.register(Grant)
+    auditlog.register(RuleSet)
     auditlog.register(
         User,
         include_fields=["username", "display_name", "email", "is_active", "expires_on", "must_change_password"],

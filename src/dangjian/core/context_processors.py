@@ -1,4 +1,13 @@
-from dangjian.accounts.roles import ACCOUNT, AUDIT, MEMBER, ORG, ORG_REQUEST
+from dangjian.accounts.roles import (
+    ACCOUNT,
+    AUDIT,
+    DEVELOPMENT,
+    MEMBER,
+    ORG,
+    ORG_REQUEST,
+    RULESET,
+    TRANSFER,
+)
 from dangjian.core.scope import active_grants, has_any, restrict
 
 
@@ -25,6 +34,9 @@ def navigation(request) -> dict:
             "audit": has_any(user, "view", AUDIT),
             "accounts": has_any(user, "view", ACCOUNT),
             "import": has_any(user, "import", MEMBER),
+            "development": has_any(user, "view", DEVELOPMENT),
+            "transfers": has_any(user, "view", TRANSFER),
+            "rulesets": has_any(user, "view", RULESET),
             "self": getattr(user, "member", None) is not None,
             "to_approve": _pending_to_approve(user),
         },

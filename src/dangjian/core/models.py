@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.accounts.roles import JOB
+from dangjian.accounts.roles import JOB, RULESET
 
 
 class JobStatus(models.TextChoices):
@@ -105,3 +105,37 @@ class Job(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"org_path": self.org_path}
+
+
+class RuleSet(models.Model):
+    """One version of a domain's statutory numbers, in force from `effective_from` (ARCHITECTURE.md
+    principle 1). The built-in version (from RULES.md) applies before the first stored one; a stored
+    version holds every value of its domain, so the version in force on a date is one row.
+    """
+
+    resource = RULESET
+
+    domain = models.CharField(_("规则领域"), max_length=32)
+    name = models.CharField(_("版本名称"), max_length=200)
+    effective_from = models.DateField(_("生效日期"))
+    values = models.JSONField(_("规则值"), default=dict)
+    basis = models.TextField(_("依据"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("创建人"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("规则版本")
+        verbose_name_plural = _("规则版本")
+        ordering = ["domain", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "effective_from"], name="core_ruleset_domain_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.effective_from:%Y-%m-%d}起）"

@@ -92,13 +92,26 @@ def scope_q(user, action: str, model: type[Model], *, within: str | None = None)
     database sees one range instead of two overlapping ones (it misjudges the row count otherwise).
     """
     q = Q(pk__in=[])
-    field = f"{model.scope_path_field}__startswith"
+    fields = [f"{name}__startswith" for name in scope_path_fields(model)]
     for path in _narrow(scope_paths(user, action, model.resource), within):
-        q |= Q(**{field: path})
+        for field in fields:
+            q |= Q(**{field: path})
     own = _self_filter(user, model, action)
     if own is not None:
-        q |= own & Q(**{field: within}) if within is not None else own
+        if within is not None:
+            own &= Q(**{fields[0]: within})
+        q |= own
     return q
+
+
+def scope_path_fields(model: type[Model]) -> tuple[str, ...]:
+    """The path fields that place a record in the tree.
+
+    Most records sit at one organisation; a record between two organisations (a transfer from
+    one branch to another) names both and is in the scope of either end.
+    """
+    fields = model.scope_path_field
+    return (fields,) if isinstance(fields, str) else tuple(fields)
 
 
 def restrict(user, action: str, queryset: QuerySet, *, within: str | None = None) -> QuerySet:

@@ -18,3 +18,9 @@ urlpatterns += [
     path("jobs/<int:pk>/commit/", job_views.job_commit, name="job_commit"),
     path("jobs/<int:pk>/errors.xlsx", job_views.job_errors_xlsx, name="job_errors"),
 ]
+
+from dangjian.core import ruleset_views  # noqa: E402
+
+urlpatterns += [
+    path("rules/", ruleset_views.ruleset_list, name="rulesets"),
+]

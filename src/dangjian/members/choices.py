@@ -57,3 +57,6 @@ class MemberStatus(models.TextChoices):
     SUSPENDED = "suspended", _("停止党籍")
     LEFT = "left", _("出党")
     DECEASED = "deceased", _("死亡")
+    # Left our tree by a transfer of organisational relations: the record stays, the roster and
+    # every count no longer include them.
+    TRANSFERRED_OUT = "transferred_out", _("已转出")

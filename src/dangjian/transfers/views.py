@@ -1,0 +1,8 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+
+
+@login_required
+def home(request):
+    """Placeholder until the app's pages land."""
+    raise Http404
