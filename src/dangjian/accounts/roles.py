@@ -35,6 +35,8 @@ _COMMITTEE_DEVELOPMENT = _BRANCH_DEVELOPMENT | {"approve", "exception"}
 _BRANCH_TRANSFER = frozenset({"view", "add", "change", "receive", "export"})
 
 _STAFF_MEMBER = {"view", "add", "change", "archive", "export", "import"}
+# 停止党籍, its restoration, 除名 and 出党 need the higher level's approval (RULES.md 1.17–1.19).
+_APPROVE_STATUS = {"approve_status"}
 
 ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
     # 三员分立 (SECURITY.md 8.1.4.2 d): the system administrator manages accounts, sees no member data
@@ -51,7 +53,7 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.WORK_COMMITTEE_ADMIN: {
         ORG: frozenset({"view", "change", "export", "import", "request", "approve"}),
-        MEMBER: frozenset(_STAFF_MEMBER | {"view_pii"}),
+        MEMBER: frozenset(_STAFF_MEMBER | {"view_pii"} | _APPROVE_STATUS),
         POST: frozenset({"view", "add", "change"}),
         ORG_REQUEST: frozenset({"view", "add", "approve"}),
         AUDIT: frozenset({"view"}),
@@ -62,7 +64,7 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
     },
     Role.COMMITTEE_ADMIN: {
         ORG: frozenset({"view", "change", "export", "import", "request"}),
-        MEMBER: frozenset(_STAFF_MEMBER | {"view_pii"}),
+        MEMBER: frozenset(_STAFF_MEMBER | {"view_pii"} | _APPROVE_STATUS),
         POST: frozenset({"view", "add", "change"}),
         ORG_REQUEST: frozenset({"view", "add"}),
         JOB: frozenset({"view"}),
