@@ -25,3 +25,17 @@ def test_grouped_subtree_totals_match_plain_counts(county):
     for org in orgs:
         assert totals[org.pk] == Member.objects.filter(org_path__startswith=org.path, status="normal").count()
     assert totals[county.gongwei.pk] == Member.objects.count() > 0
+
+
+def test_a_record_between_two_organisations_is_in_scope_of_either_end(county):
+    """scope_q over a model placed at two paths (a transfer): either end's grant covers it."""
+    from dangjian.accounts.roles import TRANSFER
+    from dangjian.core.scope import scope_q
+
+    class Between:
+        resource = TRANSFER
+        scope_path_field = ("from_path", "to_path")
+
+    q = str(scope_q(county.users["zhibu2"], "view", Between))
+    assert "from_path__startswith" in q and "to_path__startswith" in q
+    assert county.branch_b1.path in q and county.branch_a1.path not in q

@@ -23,4 +23,5 @@ from dangjian.core import ruleset_views  # noqa: E402
 
 urlpatterns += [
     path("rules/", ruleset_views.ruleset_list, name="rulesets"),
+    path("rules/<str:domain>/add/", ruleset_views.ruleset_add, name="ruleset_add"),
 ]
