@@ -7,6 +7,7 @@ from dangjian.accounts.roles import (
     ORG_REQUEST,
     RULESET,
     TRANSFER,
+    Role,
 )
 from dangjian.core.scope import active_grants, has_any, restrict
 
@@ -17,8 +18,13 @@ def _pending_to_approve(user) -> int:
         return 0
     from dangjian.orgs.models import OrgChangeRequest, RequestStatus
 
-    pending = OrgChangeRequest.objects.filter(status=RequestStatus.PENDING).exclude(requested_by=user)
+    pending = OrgChangeRequest.objects.filter(status=RequestStatus.PENDING).exclude(
+        requested_by=user
+    )
     return restrict(user, "approve", pending).count()
+
+
+STAFF_ROLES = frozenset({Role.WORK_COMMITTEE_ADMIN, Role.COMMITTEE_ADMIN, Role.BRANCH_SECRETARY})
 
 
 def navigation(request) -> dict:
@@ -34,6 +40,7 @@ def navigation(request) -> dict:
             "audit": has_any(user, "view", AUDIT),
             "accounts": has_any(user, "view", ACCOUNT),
             "import": has_any(user, "import", MEMBER),
+            "staff": any(g.role in STAFF_ROLES for g in grants),
             "development": has_any(user, "view", DEVELOPMENT),
             "transfers": has_any(user, "view", TRANSFER),
             "rulesets": has_any(user, "view", RULESET),

@@ -7,6 +7,7 @@ urlpatterns = [
     path("tools/sort-names/", views.sort_names, name="sort_names"),
     path("audit/", views.audit_log, name="audit"),
     path("healthz", views.healthz, name="healthz"),
+    path("todo/", views.reminders, name="reminders"),
 ]
 
 from dangjian.core import job_views  # noqa: E402

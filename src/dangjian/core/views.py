@@ -111,3 +111,14 @@ def audit_log(request):
         "core/audit_log.html",
         {"page": page, "models": models, "f": f, "querystring": params.urlencode(), "org_choices": org_choices},
     )
+
+
+@login_required
+def reminders(request):
+    """待办提醒: every module's due and overdue items in the user's scope, each with a count."""
+    from django.utils import timezone
+
+    from dangjian.core.reminders import reminders_for
+
+    items = reminders_for(request.user, timezone.localdate())
+    return render(request, "core/reminders.html", {"items": items})
