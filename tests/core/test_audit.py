@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from dangjian.core.crypto import provider
 from dangjian.members.idnumber import make_id_number
-from dangjian.members.models import Member
+from dangjian.members.models import Member, MemberStatusChange
 
 FORM = {
     "name": "审计测试",
@@ -43,8 +43,17 @@ def test_page_writes_are_audited_with_actor_request_id_and_masking(county, login
     assert member.id_number_masked in dump
     assert "id_number_enc" not in dump
 
-    resp = c.post(reverse("members:status", args=[member.pk]), {"status": "suspended", "status_date": "2024-05-01", "status_reason": "失联满6个月"})
+    resp = c.post(
+        reverse("members:status_request", args=[member.pk]) + "?kind=suspend_lost",
+        {"kind": "suspend_lost", "effective_on": "2024-05-01", "reason": "失联满6个月", "basis": "支部大会决议",
+         "lost_since": "2023-10-01", "search_note": "走访单位和家属均无音讯"},
+    )
     assert resp.status_code == 302
+    change = MemberStatusChange.objects.get(member=member)
+    approved = login(county.users["dangwei"]).post(
+        reverse("members:status_change", args=[change.pk]), {"decision": "approve", "note": "同意"}
+    )
+    assert approved.status_code == 302
     upd = LogEntry.objects.filter(content_type=ct, object_pk=str(member.pk), action=LogEntry.Action.UPDATE).latest("timestamp")
     assert upd.changes_dict["status"] == ["normal", "suspended"]
 

@@ -20,8 +20,8 @@ MATRIX = [
     ("members:detail", "m_self", {"gongwei": 200, "dangwei": 200, "zhibu": 200, "dangyuan": 200}),
     ("members:edit", "m_a1", {"gongwei": 200, "dangwei": 200, "zhibu": 200}),
     ("members:edit", "m_b1", {"gongwei": 200, "zhibu2": 200}),
-    ("members:status", "m_a1", {"gongwei": 200, "dangwei": 200, "zhibu": 200}),
-    ("members:status", "m_b1", {"gongwei": 200, "zhibu2": 200}),
+    ("members:status_request", "m_a1", {"gongwei": 200, "dangwei": 200, "zhibu": 200}),
+    ("members:status_request", "m_b1", {"gongwei": 200, "zhibu2": 200}),
     ("orgs:detail", "branch_a1", {"gongwei": 200, "dangwei": 200, "zhibu": 200, "dangyuan": 200, "shenji": 200, "admin": 200}),
     ("orgs:detail", "branch_b1", {"gongwei": 200, "zhibu2": 200, "shenji": 200, "admin": 200}),
     ("orgs:tree_children", "dangwei_a", {"gongwei": 200, "dangwei": 200, "shenji": 200, "admin": 200}),
@@ -77,7 +77,7 @@ def test_post_to_out_of_scope_member_is_404_and_changes_nothing(county, objects,
     c = login(county.users[username])
     for name, data in (
         ("members:edit", {"name": "篡改", "gender": "male"}),
-        ("members:status", {"status": "left", "status_date": "2024-01-01", "status_reason": "x"}),
+        ("members:status_request", {"kind": "death", "effective_on": "2024-01-01", "reason": "x"}),
         ("members:detail", {"reveal": "1"}),
     ):
         assert c.post(reverse(name, args=[target.pk]), data).status_code == 404

@@ -18,7 +18,7 @@ def test_zhibu_gets_404_for_other_branch_member_get_and_post(county, login):
     other = county.members["b1"][0]
     assert c.get(reverse("members:detail", args=[other.pk])).status_code == 404
     assert c.post(reverse("members:edit", args=[other.pk]), {"name": "改名"}).status_code == 404
-    assert c.post(reverse("members:status", args=[other.pk]), {"status": "left"}).status_code == 404
+    assert c.post(reverse("members:status_request", args=[other.pk]), {"kind": "death"}).status_code == 404
     other.refresh_from_db()
     assert other.status == "normal"
 

@@ -27,6 +27,15 @@ def _pending_to_approve(user) -> int:
 STAFF_ROLES = frozenset({Role.WORK_COMMITTEE_ADMIN, Role.COMMITTEE_ADMIN, Role.BRANCH_SECRETARY})
 
 
+def _status_to_decide(user) -> int:
+    """党籍 requests waiting for this user's decision (approvers only)."""
+    if not has_any(user, "approve_status", MEMBER):
+        return 0
+    from dangjian.members.status import pending_for_decision
+
+    return pending_for_decision(user).count()
+
+
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -41,6 +50,8 @@ def navigation(request) -> dict:
             "accounts": has_any(user, "view", ACCOUNT),
             "import": has_any(user, "import", MEMBER),
             "staff": any(g.role in STAFF_ROLES for g in grants),
+            "status": has_any(user, "archive", MEMBER) or has_any(user, "approve_status", MEMBER),
+            "status_to_decide": _status_to_decide(user),
             "development": has_any(user, "view", DEVELOPMENT),
             "transfers": has_any(user, "view", TRANSFER),
             "rulesets": has_any(user, "view", RULESET),

@@ -6,7 +6,6 @@ from dangjian.members.choices import (
     Education,
     Gender,
     MemberCategory,
-    MemberStatus,
     Occupation,
 )
 
@@ -27,12 +26,6 @@ class MemberForm(ChineseForm):
     joined_on = forms.DateField(label="入党日期", widget=_DATE)
     confirmed_on = forms.DateField(label="转正日期", widget=_DATE, required=False)
     category = forms.ChoiceField(label="党员类别", choices=MemberCategory.choices)
-
-
-class StatusForm(ChineseForm):
-    status = forms.ChoiceField(label="党籍状态", choices=MemberStatus.choices)
-    status_date = forms.DateField(label="变更日期", widget=_DATE)
-    status_reason = forms.CharField(label="原因和依据", widget=forms.Textarea(attrs={"rows": 3}), max_length=500)
 
 
 class ContactForm(ChineseForm):

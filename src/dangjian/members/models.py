@@ -115,3 +115,87 @@ class Member(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"org_path": self.org_path}
+
+
+class StatusChangeKind(models.TextChoices):
+    """The kinds of 党籍 change (RULES.md 1.17–1.19); each ends in one member status (KIND_RESULT)."""
+
+    SUSPEND_LOST = "suspend_lost", _("停止党籍（失去联系）")
+    SUSPEND_SETTLED = "suspend_settled", _("停止党籍（因私出国（境）定居）")
+    SUSPEND_STUDY = "suspend_study", _("停止党籍（出国（境）学习研究逾期未归）")
+    RESTORE = "restore", _("恢复党籍")
+    STRIKE_LAPSED = "strike_lapsed", _("除名（自行脱党）")
+    STRIKE_UNQUALIFIED = "strike_unqualified", _("除名（不合格党员）")
+    WITHDRAW = "withdraw", _("退党")
+    EXPEL = "expel", _("开除党籍")
+    CANCEL_PROBATION = "cancel_probation", _("取消预备党员资格")
+    DEATH = "death", _("死亡")
+    RECORD = "record", _("直接登记")
+
+
+class StatusChangeState(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("未批准")
+
+
+class MemberStatusChange(models.Model):
+    """One 党籍 change, requested, decided and applied: the member's permanent status history.
+
+    Rows are never deleted or edited after the decision; an approved row has set the member's
+    status, date and reason in the same transaction.
+    """
+
+    resource = MEMBER
+    scope_path_field = "member__org_path"
+
+    member = models.ForeignKey(
+        Member, on_delete=models.PROTECT, related_name="status_changes", verbose_name=_("党员")
+    )
+    kind = models.CharField(_("变更事项"), max_length=24, choices=StatusChangeKind.choices)
+    from_status = models.CharField(_("原状态"), max_length=16, choices=MemberStatus.choices)
+    to_status = models.CharField(_("新状态"), max_length=16, choices=MemberStatus.choices)
+    effective_on = models.DateField(_("生效日期"))
+    reason = models.CharField(_("事由"), max_length=500)
+    basis = models.CharField(_("依据（文件、会议）"), max_length=500, blank=True)
+    # The facts the kind's rule needs, as ISO dates or text: lost_since, abroad_since, lapse_since,
+    # applied_on, advised_on …  (status.FACTS lists them per kind).
+    facts = models.JSONField(_("事实"), default=dict, blank=True)
+    state = models.CharField(
+        _("审批状态"), max_length=12, choices=StatusChangeState.choices, default=StatusChangeState.PENDING
+    )
+    requested_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("申请人")
+    )
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=500, blank=True)
+    # The rule-set version the checks used, named as Rules.version (e.g. the built-in 条例 2019).
+    rules_version = models.CharField(_("适用规则版本"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("党籍变更")
+        verbose_name_plural = _("党籍变更")
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "requested_at"], name="members_stchg_state"),
+            models.Index(fields=["member", "state"], name="members_stchg_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}：{self.get_kind_display()}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == StatusChangeState.PENDING
+
+    def get_additional_data(self) -> dict:
+        return {"org_path": self.member.org_path}

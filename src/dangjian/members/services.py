@@ -240,8 +240,18 @@ def update_contact(*, actor, member: Member, phone: str) -> Member:
 
 
 @transaction.atomic
-def change_status(*, actor, member: Member, status: str, on: date, reason: str) -> Member:
-    """停止党籍 / 出党 / 死亡 (or restoring 正常): a dated, reasoned status; the record stays."""
+def change_status(
+    *, actor, member: Member, status: str, on: date, reason: str, kind: str | None = None, basis: str = ""
+) -> Member:
+    """停止党籍 / 出党 / 死亡 (or restoring 正常): a dated, reasoned status; the record stays.
+
+    A direct registration (another module's decision, e.g. 取消预备党员资格 with
+    kind="cancel_probation", or a correction by the branch): the change is also written to the
+    member's 党籍 history (status.record_direct) as already decided by the actor. Requests that
+    need the higher level's approval go through status.request_change / decide_change instead.
+    """
+    from dangjian.members.status import record_direct
+
     member = get_scoped_or_404(actor, "archive", Member.objects.select_for_update(), pk=member.pk)
     if choice_value(MemberStatus, status) is None:
         raise ValidationError({"status": "未知的党籍状态。"})
@@ -253,8 +263,12 @@ def change_status(*, actor, member: Member, status: str, on: date, reason: str) 
         raise ValidationError({"status_date": "变更日期不能晚于今天。"})
     if member.status in (MemberStatus.LEFT, MemberStatus.DECEASED):
         raise ValidationError({"status": "已出党或已去世的党员不能恢复或变更状态（可重新申请入党）。"})
+    old_status = member.status
     member.status, member.status_date, member.status_reason = status, on, reason.strip()
     member.save(update_fields=["status", "status_date", "status_reason", "updated_at"])
+    record_direct(
+        actor=actor, member=member, old_status=old_status, kind=kind, on=on, reason=reason.strip(), basis=basis
+    )
     return member
 
 

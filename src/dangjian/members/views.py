@@ -11,7 +11,7 @@ from dangjian.core.forms import add_service_errors, form_page
 from dangjian.core.scope import can, get_scoped_or_404, has_any, path_in_scope
 from dangjian.members import services
 from dangjian.members.filtersets import MemberFilterSet
-from dangjian.members.forms import ContactForm, MemberForm, StatusForm
+from dangjian.members.forms import ContactForm, MemberForm
 from dangjian.members.models import Member
 from dangjian.members.selectors import members_for
 from dangjian.members.tables import LimitedCountPaginator, MemberTable
@@ -118,19 +118,6 @@ def member_edit(request, pk):
 
     return form_page(
         request, form, title=f"修改党员信息：{member.name}", save=save, success="已保存。",
-        next_url=lambda m: reverse("members:detail", args=[m.pk]), org=member.org,
-    )
-
-
-@login_required
-def member_status(request, pk):
-    member = _member_or_404(request, pk, "archive")
-    form = StatusForm(request.POST or None, initial={"status": member.status})
-    return form_page(
-        request, form, title=f"变更党籍状态：{member.name}", success="党籍状态已变更。",
-        save=lambda d: services.change_status(
-            actor=request.user, member=member, status=d["status"], on=d["status_date"], reason=d["status_reason"]
-        ),
         next_url=lambda m: reverse("members:detail", args=[m.pk]), org=member.org,
     )
 
