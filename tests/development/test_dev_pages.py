@@ -253,3 +253,17 @@ def test_due_groups_boundaries(county, make_applicant):
         "this_month": [],
         "soon": [],
     }
+
+
+def test_reminders_page_shows_development_due_counts(county, login, make_applicant):
+    """The 待办提醒 page counts the same due lists as the development home page."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    make_applicant(today - timedelta(days=60), name="逾期甲")  # talk due within 1 month: overdue
+    make_applicant(today - timedelta(days=70), name="逾期乙")
+    page = login(county.users["zhibu"]).get("/todo/").content.decode()
+    assert "已逾期未办理的发展步骤" in page and '#overdue">2<' in page
+    assert "已逾期未办理的发展步骤" not in login(county.users["zhibu2"]).get("/todo/").content.decode()

@@ -23,3 +23,8 @@ class DevelopmentConfig(AppConfig):
         auditlog.register(StepRecord, m2m_fields={"contacts", "introducers"})
         auditlog.register(StepDocument)
         auditlog.register(DevelopmentPlan)
+
+        from dangjian.core.reminders import register_reminders
+        from dangjian.development.reminders import development_reminders
+
+        register_reminders("development", development_reminders)
