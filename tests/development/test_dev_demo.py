@@ -16,7 +16,7 @@ from dangjian.development.selectors import due_items, group_due
 def test_populate_demo_in_a_small_county(county):
     today = date.today()
     counts = populate_demo(rng=random.Random(7), today=today)
-    assert counts["入党申请人等发展对象"] == Applicant.objects.count() >= 8
+    assert counts["在发展过程中的人员"] == Applicant.objects.count() >= 8
     assert counts["发展步骤记录"] == StepRecord.objects.count()
     assert DevelopmentPlan.objects.filter(year=today.year).count() == counts["年度发展计划"] >= 2
     mine = Applicant.objects.filter(org=county.branch_a1)

@@ -72,7 +72,7 @@ def _self_filter(user, model: type[Model], action: str) -> Q | None:
     return None
 
 
-def _narrow(roots: list[str], within: str | None) -> list[str]:
+def narrow_paths(roots: list[str], within: str | None) -> list[str]:
     """Intersect subtree roots with the subtree at `within`: one prefix per overlapping root."""
     if within is None:
         return roots
@@ -93,7 +93,7 @@ def scope_q(user, action: str, model: type[Model], *, within: str | None = None)
     """
     q = Q(pk__in=[])
     fields = [f"{name}__startswith" for name in scope_path_fields(model)]
-    for path in _narrow(scope_paths(user, action, model.resource), within):
+    for path in narrow_paths(scope_paths(user, action, model.resource), within):
         for field in fields:
             q |= Q(**{field: path})
     own = _self_filter(user, model, action)

@@ -170,6 +170,8 @@ class DemoSummary:
     pending_requests: int
     accounts: list[DemoAccount]
     seconds: float = 0.0
+    # Per lifecycle module (发展党员, 组织关系接转, 党籍): the records its populate_demo made.
+    lifecycle: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         out = [
@@ -193,6 +195,8 @@ class DemoSummary:
             f"大专及以上 {share(self.college)}"
         )
         out.append(f"职务：{self.posts} 条；待审批的组织设置申请：{self.pending_requests} 件")
+        for module, counts in self.lifecycle.items():
+            out.append(f"{module}：" + "，".join(f"{label} {n}" for label, n in counts.items()))
         out.append("")
         out.append("演示账号（仅用于演示环境）：")
         rows = [("用户名", "角色", "授权组织", "密码")] + [
@@ -957,6 +961,25 @@ def wipe_project_data() -> int:
     return deleted
 
 
+# Each lifecycle module fills the built county through its own services (module, label).
+LIFECYCLE_DEMOS = (
+    ("dangjian.development.demo", "发展党员"),
+    ("dangjian.transfers.demo", "组织关系接转"),
+    ("dangjian.members.status_demo", "党籍"),
+)
+
+
+def populate_lifecycle(*, seed: int) -> dict[str, dict[str, int]]:
+    import importlib
+
+    today = timezone.localdate()
+    out = {}
+    for index, (module, label) in enumerate(LIFECYCLE_DEMOS):
+        populate = importlib.import_module(module).populate_demo
+        out[label] = populate(rng=random.Random(seed * 31 + index), today=today)
+    return out
+
+
 def build_demo(
     *, seed: int = 2024, members_target: int = 3000, stdout=None, reset: bool = False
 ) -> DemoSummary:
@@ -983,7 +1006,10 @@ def build_demo(
             builder.make_posts()
             accounts = builder.make_accounts()
             builder.make_requests()
+            builder.say("正在生成发展党员、组织关系接转和党籍记录……")
+            lifecycle = populate_lifecycle(seed=seed)
         result = builder.summary(accounts)
+        result.lifecycle = lifecycle
         record_event(
             "import",
             org_path=builder.nodes["county"].path,

@@ -241,7 +241,7 @@ def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
             services.set_plan(actor=gongwei, org=child, year=today.year, quota=rng.randint(0, 2))
             plans += 1
     return {
-        "入党申请人等发展对象": made,
+        "在发展过程中的人员": made,
         "发展步骤记录": StepRecord.objects.count(),
         "年度发展计划": plans,
     }

@@ -11,6 +11,8 @@ from dangjian.core.calendar import add_months
 from dangjian.members.choices import MemberCategory, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.status import decide_change, request_change
+from dangjian.orgs.models import Post
+from dangjian.transfers.models import OPEN_STATES, Transfer
 
 
 def _branch_of(user: User):
@@ -26,7 +28,15 @@ def _pool(branch, rng: random.Random, before: date) -> list[Member]:
             category=MemberCategory.FULL,
             joined_on__lt=before,
             user__isnull=True,
-        ).order_by("id")
+        )
+        # Post holders and members with an open transfer have other business in the demo.
+        .exclude(pk__in=Post.objects.filter(ended_on__isnull=True).values("member_id"))
+        .exclude(
+            pk__in=Transfer.objects.filter(state__in=OPEN_STATES, member__isnull=False).values(
+                "member_id"
+            )
+        )
+        .order_by("id")
     )
     rng.shuffle(people)
     return people

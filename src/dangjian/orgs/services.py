@@ -219,14 +219,33 @@ def _check_target_unscoped(kind: str, org: Organization, target: Organization) -
         raise ValidationError({"target": "目标组织类别不能容纳该组织。"})
 
 
+def copied_path_fields() -> list[tuple[type, str]]:
+    """Every (model, field) that keeps a copy of an organisation's path for scope.
+
+    Read from the models' own `scope_path_field` declarations, so a new scoped model is kept in
+    step without being listed anywhere; lookups through a relation (`org__path`) need nothing.
+    """
+    from django.apps import apps
+
+    from dangjian.core.scope import scope_path_fields
+
+    out = []
+    for model in apps.get_models():
+        if getattr(model, "scope_path_field", None) is None or model is Organization:
+            continue
+        out.extend((model, name) for name in scope_path_fields(model) if "__" not in name)
+    return out
+
+
 def move_subtree(org: Organization, target: Organization) -> None:
-    """Move a subtree and keep the members' copied paths in step, in the same transaction."""
+    """Move a subtree and keep every copied path (members, applicants, transfers …) in step."""
     old_path = org.path
     Organization.objects.move(org, Organization.objects.get(pk=target.pk), pos="last-child")
     new_path = Organization.objects.values_list("path", flat=True).get(pk=org.pk)
-    Member.objects.filter(org_path__startswith=old_path).update(
-        org_path=Concat(Value(new_path), Substr(F("org_path"), len(old_path) + 1))
-    )
+    for model, field in copied_path_fields():
+        model._base_manager.filter(**{f"{field}__startswith": old_path}).update(
+            **{field: Concat(Value(new_path), Substr(F(field), len(old_path) + 1))}
+        )
 
 
 def merge_into(org: Organization, target: Organization, *, on: date, reason: str) -> None:
