@@ -179,3 +179,27 @@ def test_floating_bad_input_and_scope(county):
     services.end_floating(actor=county.users["zhibu"], record=r, on=today())
     r.refresh_from_db()
     assert r.status == FloatingStatus.RETURNED and r.ended_on == today()
+
+
+def test_floating_contact_is_stored_encrypted_and_shown_masked(county):
+    from datetime import date
+
+    from dangjian.core.crypto import provider
+    from dangjian.transfers import services as svc
+    from dangjian.transfers.models import FloatingRecord
+
+    record = svc.create_floating(
+        actor=county.users["zhibu"],
+        direction="out",
+        org=county.branch_a1,
+        member=county.members["a1"][1],
+        place="广东省深圳市",
+        host_name="暂未联系上党组织",
+        started_on=date(2026, 3, 1),
+        reason="外出务工",
+        contact=" 13912345678 ",
+    )
+    stored = FloatingRecord.objects.get(pk=record.pk)
+    assert "13912345678" not in stored.contact_enc
+    assert provider().decrypt(stored.contact_enc) == "13912345678"
+    assert stored.contact_masked == "139****5678"

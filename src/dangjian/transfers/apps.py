@@ -21,7 +21,7 @@ class TransfersConfig(AppConfig):
             Transfer, exclude_fields=["incoming_id_enc", "incoming_phone_enc", "incoming_data"]
         )
         auditlog.register(TransferEvent)
-        auditlog.register(FloatingRecord)
+        auditlog.register(FloatingRecord, exclude_fields=["contact_enc"])
         auditlog.register(FloatingReport)
 
         from dangjian.core.reminders import register_reminders

@@ -266,7 +266,9 @@ class FloatingRecord(models.Model):
     started_on = models.DateField(_("外出（流入）日期"))
     expected_return = models.DateField(_("预计返回日期"), null=True, blank=True)
     reason = models.CharField(_("流动原因"), max_length=200)
-    contact = models.CharField(_("联系方式"), max_length=100, blank=True)
+    # Contact details are personal information: stored SM4-encrypted, shown masked.
+    contact_enc = models.TextField(_("联系方式（密文）"), blank=True)
+    contact_masked = models.CharField(_("联系方式"), max_length=100, blank=True)
     card_number = models.CharField(_("流动党员活动证编号"), max_length=60, blank=True)
     card_issued_on = models.DateField(_("活动证发放日期"), null=True, blank=True)
     status = models.CharField(

@@ -24,7 +24,7 @@ from dangjian.core.crypto import provider
 from dangjian.core.rulesets import rules_on
 from dangjian.core.scope import get_scoped_or_404, path_in_scope
 from dangjian.members.choices import MemberStatus
-from dangjian.members.idnumber import mask_id_number
+from dangjian.members.idnumber import mask_id_number, mask_phone
 from dangjian.members.models import Member
 from dangjian.members.services import apply_member_data, clean_member_data
 from dangjian.orgs.models import BRANCH_TYPES, Organization
@@ -735,6 +735,7 @@ def create_floating(
     card_issued_on: date | None = None,
 ) -> FloatingRecord:
     """外出: one of our members leaves the branch for a while; 流入: a guest joins one of our branches."""
+    contact = (contact or "").strip()[:100]
     errors: dict = {}
     if direction == FloatingDirection.OUT:
         if member is None:
@@ -798,7 +799,8 @@ def create_floating(
         started_on=started_on,
         expected_return=expected_return,
         reason=reason[:200],
-        contact=(contact or "").strip()[:100],
+        contact_enc=provider().encrypt(contact) if contact else "",
+        contact_masked=mask_phone(contact) if contact else "",
         card_number=(card_number or "").strip()[:60],
         card_issued_on=card_issued_on,
         created_by=actor,
