@@ -131,3 +131,11 @@ def test_members_and_outsiders_cannot_open_the_rule_pages(county, domain, client
     assert client.get("/rules/").status_code == 404
     login(county.users["zhibu"])
     assert client.get(f"/rules/{DOMAIN.key}/add/").status_code == 404
+
+
+def test_messages_cite_sources_without_the_developer_digest_reference(db, domain):
+    from dangjian.core.rulesets import public_source
+
+    assert public_source("《细则》第七条（RULES.md 2.3）") == "《细则》第七条"
+    assert public_source("地方规定（RULES.md 2.4，地方做法）") == "地方规定（地方做法）"
+    assert "RULES.md" not in rules_on(DOMAIN.key, date(2020, 1, 1)).cite("talk_months")

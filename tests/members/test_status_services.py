@@ -298,7 +298,7 @@ def test_lost_probationary_member_is_not_suspended(county):
     )
     with pytest.raises(ValidationError) as exc:
         _lost(county, m, date(2024, 8, 31), date(2023, 6, 1))
-    assert "取消预备党员资格" in str(exc.value) and "RULES.md 1.19" in str(exc.value)
+    assert "取消预备党员资格" in str(exc.value) and "地方实践" in str(exc.value)
 
 
 # --- rule boundaries ----------------------------------------------------------------------------

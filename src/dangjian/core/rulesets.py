@@ -8,6 +8,7 @@ built-in version. A check that fails names the rule and its source through `Rule
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -92,8 +93,19 @@ class Rules:
         spec = self.domain.spec(key)
         value = self.values[key]
         shown = ("是" if value else "否") if spec.kind == "bool" else f"{value}{spec.unit}"
-        source = f"，依据{spec.source}" if spec.source else ""
+        public = public_source(spec.source)
+        source = f"，依据{public}" if public else ""
         return f"{spec.label}：{shown}（{self.version}{source}）"
+
+
+_DIGEST_REF = re.compile(r"RULES\.md\s*[\d.]+[，,、；;]?\s*")
+
+
+def public_source(source: str) -> str:
+    """A source as users read it: the project's digest reference ("RULES.md 2.3") is for the
+    rule-set page and developers, not for a message to a branch secretary."""
+    text = _DIGEST_REF.sub("", source or "")
+    return re.sub(r"[（(]\s*[）)]", "", text).strip()
 
 
 def builtin_rules(domain_key: str) -> Rules:

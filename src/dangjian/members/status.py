@@ -86,7 +86,7 @@ KIND_SOURCE: dict[str, str] = {
     K.SUSPEND_LOST: "《党员教育管理工作条例》第二十四条",
     K.SUSPEND_SETTLED: "《党员教育管理工作条例》第二十四条",
     K.SUSPEND_STUDY: "《党员教育管理工作条例》第二十四条",
-    K.RESTORE: "《党员教育管理工作条例》第二十四条；地方实践（RULES.md 1.19）",
+    K.RESTORE: "《党员教育管理工作条例》第二十四条；地方实践",
     K.STRIKE_LAPSED: "党章第九条；《党员教育管理工作条例》第二十四条",
     K.STRIKE_UNQUALIFIED: "党章第九条",
     K.WITHDRAW: "党章第九条",
