@@ -33,4 +33,5 @@ def reminders_for(user, today: date) -> list[Reminder]:
     items: list[Reminder] = []
     for provider in _PROVIDERS.values():
         items.extend(r for r in provider(user, today) if r.count)
-    return sorted(items, key=lambda r: (not r.overdue, r.module, r.label))
+    # Overdue first; otherwise modules in order and each provider's own order (stable sort).
+    return sorted(items, key=lambda r: (not r.overdue, r.module))
