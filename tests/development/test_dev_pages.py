@@ -266,4 +266,34 @@ def test_reminders_page_shows_development_due_counts(county, login, make_applica
     make_applicant(today - timedelta(days=70), name="逾期乙")
     page = login(county.users["zhibu"]).get("/todo/").content.decode()
     assert "已逾期未办理的发展步骤" in page and '#overdue">2<' in page
-    assert "已逾期未办理的发展步骤" not in login(county.users["zhibu2"]).get("/todo/").content.decode()
+    assert (
+        "已逾期未办理的发展步骤" not in login(county.users["zhibu2"]).get("/todo/").content.decode()
+    )
+
+
+def test_vote_form_prefills_the_branch_voting_members(county, login, make_applicant, walk):
+    """支部大会: 应到会 comes from the roster (full members in good standing), not retyped."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from support import member_in
+
+    from dangjian.members.models import Member
+
+    today = timezone.localdate()
+    member_in(
+        county.branch_a1,
+        category="probationary",
+        confirmed_on=None,
+        joined_on=today - timedelta(days=30),
+    )
+    person = make_applicant(today - timedelta(days=800))
+    walk(person, 14)
+    voters = Member.objects.filter(org=county.branch_a1, status="normal", category="full").count()
+    page = (
+        login(county.users["zhibu"])
+        .get(f"/development/people/{person.pk}/step/15/")
+        .content.decode()
+    )
+    assert f'name="votes_expected" value="{voters}"' in page
+    assert voters == len(county.members["a1"])  # the 预备党员 added above has no vote

@@ -163,7 +163,9 @@ class StepForm(ChineseForm):
             f["training_hours"] = forms.IntegerField(label="培训学时", min_value=0, required=False)
         if S.VOTE in needs:
             f["votes_expected"] = forms.IntegerField(
-                label="应到会有表决权的正式党员（人）", min_value=0
+                label="应到会有表决权的正式党员（人）",
+                min_value=0,
+                help_text="已按本支部正式党员人数填好；经上级党组织同意不计入的，请相应扣除。",
             )
             f["votes_present"] = forms.IntegerField(
                 label="实到会有表决权的正式党员（人）", min_value=0

@@ -21,6 +21,7 @@ from dangjian.development import steps as S
 from dangjian.development.filtersets import ApplicantFilterSet
 from dangjian.development.forms import ApplicantForm, StepForm, StopForm
 from dangjian.development.models import Applicant, StepDocument, StepRecord
+from dangjian.members.selectors import voting_member_count
 from dangjian.orgs.selectors import orgs_for
 
 
@@ -190,6 +191,9 @@ def record_step(request, pk, number):
         )
     rules = services.development_rules(timezone.localdate())
     initial = {"done_on": timezone.localdate()}
+    if S.VOTE in step.needs:
+        # Enter once: the roster already knows who has a vote in this branch.
+        initial["votes_expected"] = voting_member_count(applicant.org)
     if correcting is not None:
         initial = {
             "done_on": correcting.done_on,

@@ -31,3 +31,14 @@ def search_members(queryset: QuerySet[Member], q: str) -> QuerySet[Member]:
             pinyin__startswith=q.lower()
         )
     return queryset.filter(name__contains=q)
+
+
+def voting_member_count(org) -> int:
+    """正式党员 in good standing whose formal relation is in `org`: the 应到会有表决权 count of a
+    branch meeting before any exclusion the higher level allows (RULES.md 2.10, 4.2, 4.16).
+    预备党员 have no vote (党章第七条); 流动党员 hosted here as guests are not members of `org`."""
+    from dangjian.members.choices import MemberCategory, MemberStatus
+
+    return Member.objects.filter(
+        org=org, status=MemberStatus.NORMAL, category=MemberCategory.FULL
+    ).count()
