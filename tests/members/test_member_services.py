@@ -96,12 +96,12 @@ def test_status_change_keeps_the_record(county):
 @pytest.mark.django_db
 def test_search_by_initials_name_and_exact_id(county, login):
     from dangjian.core.crypto import provider
-    from dangjian.members.selectors import members_for, search_members
+    from dangjian.members.selectors import members_for, search_people
 
     m = member_in(county.branch_a1, name="诸葛宇杰")
     qs = members_for(county.users["zhibu"])
-    assert m in search_members(qs, "zgyj")
-    assert m in search_members(qs, "宇杰")
-    assert list(search_members(qs, provider().decrypt(m.id_number_enc))) == [m]
+    assert m in search_people(qs, "zgyj")
+    assert m in search_people(qs, "宇杰")
+    assert list(search_people(qs, provider().decrypt(m.id_number_enc))) == [m]
     # The same exact ID, searched by someone whose scope excludes the member, finds nothing.
-    assert not search_members(members_for(county.users["zhibu2"]), provider().decrypt(m.id_number_enc)).exists()
+    assert not search_people(members_for(county.users["zhibu2"]), provider().decrypt(m.id_number_enc)).exists()

@@ -4,7 +4,7 @@ import django_filters
 from django import forms
 
 from dangjian.development.models import Applicant, ApplicantStatus, Stage
-from dangjian.development.selectors import search_applicants
+from dangjian.members.selectors import search_people
 
 
 class ApplicantFilterSet(django_filters.FilterSet):
@@ -22,7 +22,7 @@ class ApplicantFilterSet(django_filters.FilterSet):
         fields = ["q", "stage", "status", "approved_year"]
 
     def filter_q(self, queryset, name, value):
-        return search_applicants(queryset, value)
+        return search_people(queryset, value)
 
     @property
     def qs(self):

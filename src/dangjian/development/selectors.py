@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from dangjian.accounts.roles import DEVELOPMENT
 from dangjian.core.calendar import add_months
@@ -28,26 +28,6 @@ from dangjian.orgs.models import Organization
 
 def applicants_for(user, action: str = "view", *, within: str | None = None) -> QuerySet[Applicant]:
     return restrict(user, action, Applicant.objects.select_related("org", "member"), within=within)
-
-
-def search_applicants(queryset: QuerySet[Applicant], q: str) -> QuerySet[Applicant]:
-    """Name, pinyin or pinyin initials (`zs` finds 张三), or an exact ID number via the blind index."""
-    from dangjian.members.idnumber import check_id_number
-    from dangjian.members.services import id_number_index
-
-    q = "".join((q or "").split())
-    if not q:
-        return queryset
-    if len(q) == 18 and q[:17].isdigit():
-        try:
-            number = check_id_number(q).number
-        except Exception:
-            return queryset.none()
-        return queryset.filter(id_number_hash=id_number_index(number))
-    if q.isascii() and q.isalpha():
-        q = q.lower()
-        return queryset.filter(Q(pinyin_initials__startswith=q) | Q(pinyin__startswith=q))
-    return queryset.filter(name__contains=q)
 
 
 class _RulesPicker:

@@ -10,7 +10,7 @@ from dangjian.api import ErrorOut, paginated
 from dangjian.core.scope import get_scoped_or_404
 from dangjian.members.choices import Gender, MemberCategory, MemberStatus
 from dangjian.members.models import Member
-from dangjian.members.selectors import members_for, search_members
+from dangjian.members.selectors import members_for, search_people
 from dangjian.members.services import reveal_id_number
 from dangjian.orgs.models import Organization
 
@@ -107,7 +107,7 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]):
         org = get_scoped_or_404(user, "view", Organization.objects.all(), pk=filters.org)
         qs = qs.filter(org_path__startswith=org.path)
     if filters.q:
-        qs = search_members(qs, filters.q)
+        qs = search_people(qs, filters.q)
     if filters.category is not None:
         qs = qs.filter(category=filters.category)
     if filters.status is not None:

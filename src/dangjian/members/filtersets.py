@@ -5,7 +5,7 @@ from django import forms
 
 from dangjian.members.choices import Education, Gender, MemberCategory, MemberStatus, Occupation
 from dangjian.members.models import Member
-from dangjian.members.selectors import search_members
+from dangjian.members.selectors import search_people
 
 ORDERINGS = {
     "stroke": ("stroke_key", "id"),
@@ -49,7 +49,7 @@ class MemberFilterSet(django_filters.FilterSet):
         fields = ["q", "category", "status", "gender", "education", "occupation"]
 
     def filter_q(self, queryset, name, value):
-        return search_members(queryset, value)
+        return search_people(queryset, value)
 
     def filter_sort(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS.get(value, ORDERINGS["stroke"]))

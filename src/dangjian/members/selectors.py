@@ -13,8 +13,11 @@ def members_for(user, action: str = "view", *, within: str | None = None) -> Que
     return restrict(user, action, Member.objects.select_related("org"), within=within)
 
 
-def search_members(queryset: QuerySet[Member], q: str) -> QuerySet[Member]:
-    """Name, pinyin initials (`zs` finds 张三) or an exact ID number (through the blind index)."""
+def search_people(queryset: QuerySet, q: str) -> QuerySet:
+    """Name, pinyin or pinyin initials (`zs` finds 张三), or an exact ID number (blind index).
+
+    Serves every register of people that keeps name, pinyin, pinyin_initials and id_number_hash
+    (members, applicants)."""
     from dangjian.members.services import id_number_index
 
     q = "".join((q or "").split())
