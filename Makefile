@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export DANGJIAN_VAR_DIR ?= $(CURDIR)/var
 
-.PHONY: demo test install install-dev system-deps lint serve clean
+.PHONY: demo test install install-dev runtime-deps system-deps lint serve clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -18,13 +18,20 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 
-# Debian packages the browser tests and PDFs need (root, no sudo on these machines).
-system-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -q "Noto Serif CJK"; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils gettext >/dev/null; \
+# Debian packages the product needs for its PDFs (letters, forms): CJK fonts and Pango for WeasyPrint
+# (root, no sudo on these machines).
+runtime-deps:
+	@if ! fc-list 2>/dev/null | grep -q "Noto Serif CJK" || ! ldconfig -p | grep -q libpangoft2; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
 	fi
 
-demo: install
+# What the tests need besides: a browser, pdftoppm to look at PDFs, gettext for the catalogue.
+system-deps: runtime-deps
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! command -v msgfmt >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils gettext >/dev/null; \
+	fi
+
+demo: install runtime-deps
 	$(BIN)/dangjian migrate --noinput -v0
 	$(BIN)/dangjian demo --if-empty
 	@echo ""
