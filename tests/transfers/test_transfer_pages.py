@@ -286,3 +286,30 @@ def test_reminders_page_counts_overdue_receipts_for_both_ends(county, login):
         assert "回执逾期未返回" in page and 'bucket=receipt_overdue">1<' in page, user
     member_page = login(county.users["dangyuan"]).get("/todo/").content.decode()
     assert "回执逾期未返回" not in member_page
+
+
+def test_member_page_starts_a_transfer_and_shows_the_open_one(county, login):
+    member = county.members["a1"][1]
+    client = login(county.users["zhibu"])
+    page = client.get(f"/members/{member.pk}/").content.decode()
+    assert f"/transfers/new/?member={member.pk}" in page
+    assert f"/transfers/floating/new/?member={member.pk}" in page
+    form = client.get(f"/transfers/new/?member={member.pk}").content.decode()
+    assert f'<option value="{member.pk}" selected>' in form
+    t = draft(county, member)
+    page = client.get(f"/members/{member.pk}/").content.decode()
+    assert "正在办理组织关系转接（草稿）" in page and f"/transfers/{t.pk}/" in page
+    assert f"/transfers/new/?member={member.pk}" not in page  # one open transfer at a time
+    # A member looking at their own record gets neither button.
+    own = login(county.users["dangyuan"]).get(f"/members/{county.members['a1'][0].pk}/").content.decode()
+    assert "/transfers/new/" not in own
+
+
+def test_a_draft_is_the_senders_until_the_letter_is_issued(county, login):
+    t = draft(county)  # zhibu (a1) drafts a transfer to zhibu2's branch b1
+    receiver = login(county.users["zhibu2"])
+    assert receiver.get(f"/transfers/{t.pk}/").status_code == 404
+    assert f"/transfers/{t.pk}/" not in receiver.get("/transfers/list/?bucket=draft").content.decode()
+    assert login(county.users["gongwei"]).get(f"/transfers/{t.pk}/").status_code == 200
+    services.issue(actor=county.users["zhibu"], transfer=t, on=today())
+    assert login(county.users["zhibu2"]).get(f"/transfers/{t.pk}/").status_code == 200

@@ -452,6 +452,8 @@ def test_scope_zhibu2_sees_only_transfers_it_receives(county):
     zhibu, zhibu2 = county.users["zhibu"], county.users["zhibu2"]
     to_a2 = within_transfer(county, county.members["a1"][1], to_org=county.branch_a2)
     to_b1 = within_transfer(county, county.members["a1"][2])
+    assert set(transfers_for(zhibu2)) == set()  # drafts are the sender's own
+    services.issue(actor=zhibu, transfer=to_b1, on=today())
     assert set(transfers_for(zhibu2)) == {to_b1}
     assert set(transfers_for(zhibu)) == {to_a2, to_b1}
     assert set(transfers_for(county.users["gongwei"])) == {to_a2, to_b1}

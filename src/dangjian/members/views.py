@@ -8,7 +8,7 @@ from django_tables2 import RequestConfig
 
 from dangjian.accounts.roles import MEMBER
 from dangjian.core.forms import add_service_errors, form_page
-from dangjian.core.scope import can, get_scoped_or_404, has_any, path_in_scope
+from dangjian.core.scope import can, get_scoped_or_404, has_any, path_in_scope, restrict
 from dangjian.members import services
 from dangjian.members.filtersets import MemberFilterSet
 from dangjian.members.forms import ContactForm, MemberForm
@@ -78,8 +78,23 @@ def member_detail(request, pk):
             "can_archive": can(request.user, "archive", member),
             "can_reveal": can(request.user, "view_pii", member),
             "posts": member.posts.select_related("org").order_by("-term_start"),
+            **_transfer_context(request.user, member),
         },
     )
+
+
+def _transfer_context(user, member: Member) -> dict:
+    """The member's open transfer (if any) and whether this user may start one or record an absence."""
+    from dangjian.accounts.roles import TRANSFER
+    from dangjian.transfers.models import OPEN_STATES
+
+    open_transfer = restrict(user, "view", member.transfers.filter(state__in=OPEN_STATES)).first()
+    may_add = member.is_active and path_in_scope(user, "add", TRANSFER, member.org_path)
+    return {
+        "open_transfer": open_transfer,
+        "can_transfer": may_add and open_transfer is None,
+        "can_float": may_add,
+    }
 
 
 @login_required

@@ -33,9 +33,20 @@ OPEN = "open"
 
 
 def transfers_for(user, action: str = "view", *, within: str | None = None) -> QuerySet[Transfer]:
-    return restrict(user, action, Transfer.objects.all(), within=within).select_related(
-        "from_org", "to_org", "member"
-    )
+    qs = restrict(user, action, Transfer.objects.all(), within=within)
+    return hide_others_drafts(user, qs).select_related("from_org", "to_org", "member")
+
+
+def hide_others_drafts(user, qs: QuerySet[Transfer]) -> QuerySet[Transfer]:
+    """A draft is the sending side's working copy: the receiving branch sees the transfer once
+    the letter is issued. (restrict() already decided the user may see either end.)"""
+    from dangjian.accounts.roles import TRANSFER
+    from dangjian.core.scope import scope_paths
+
+    sender = Q(pk__in=[])
+    for root in scope_paths(user, "view", TRANSFER):
+        sender |= Q(from_path__startswith=root)
+    return qs.exclude(Q(state=TransferState.DRAFT) & ~sender)
 
 
 def expired_q(today: date) -> Q:

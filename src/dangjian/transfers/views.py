@@ -254,11 +254,9 @@ def transfer_incoming(request):
 
 
 def _transfer_or_404(request, pk):
+    transfers = Transfer.objects.select_related("from_org", "to_org", "member", "reissue_of")
     return get_scoped_or_404(
-        request.user,
-        "view",
-        Transfer.objects.select_related("from_org", "to_org", "member", "reissue_of"),
-        pk=pk,
+        request.user, "view", selectors.hide_others_drafts(request.user, transfers), pk=pk
     )
 
 
