@@ -297,3 +297,94 @@ def test_vote_form_prefills_the_branch_voting_members(county, login, make_applic
     )
     assert f'name="votes_expected" value="{voters}"' in page
     assert voters == len(county.members["a1"])  # the 预备党员 added above has no vote
+
+
+def _edit_form(applicant, **changes) -> dict:
+    from dangjian.core.crypto import provider
+
+    data = {
+        "name": applicant.name,
+        "gender": applicant.gender,
+        "ethnicity": applicant.ethnicity,
+        "id_number": provider().decrypt(applicant.id_number_enc),
+        "birth_date": applicant.birth_date.isoformat(),
+        "education": applicant.education,
+        "occupation": applicant.occupation,
+        "phone": "",
+        "work_unit": applicant.work_unit,
+        "position": applicant.position,
+    }
+    data.update(changes)
+    return data
+
+
+def test_edit_personal_details_keeps_phone_and_milestones(county, login, make_applicant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangjian.development.models import Applicant
+
+    person = make_applicant(timezone.localdate() - timedelta(days=20), name="林晓明")
+    before = Applicant.objects.get(pk=person.pk)
+    client = login(county.users["zhibu"])
+    page = client.get(f"/development/people/{person.pk}/edit/").content.decode()
+    assert "请重新录入完整身份证号" in page and "留空则保留原号码" in page
+    r = client.post(
+        f"/development/people/{person.pk}/edit/", _edit_form(person, name="林晓敏", position="科长")
+    )
+    assert r.status_code == 302
+    after = Applicant.objects.get(pk=person.pk)
+    assert (after.name, after.position) == ("林晓敏", "科长")
+    assert after.phone_enc == before.phone_enc and after.phone_masked == before.phone_masked
+    assert after.applied_on == before.applied_on
+
+
+def test_edit_refuses_bad_id_and_other_branches(county, login, make_applicant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dangjian.development.models import Applicant
+
+    person = make_applicant(timezone.localdate() - timedelta(days=20))
+    before = Applicant.objects.values().get(pk=person.pk)
+    client = login(county.users["zhibu"])
+    bad = client.post(
+        f"/development/people/{person.pk}/edit/",
+        _edit_form(person, id_number="350402199506150000", name="改名"),
+    )
+    assert bad.status_code == 200 and "身份证号" in bad.content.decode()
+    assert Applicant.objects.values().get(pk=person.pk) == before
+    other = login(county.users["zhibu2"])
+    assert other.get(f"/development/people/{person.pk}/edit/").status_code == 404
+    assert (
+        other.post(
+            f"/development/people/{person.pk}/edit/", _edit_form(person, name="改名")
+        ).status_code
+        == 404
+    )
+    assert Applicant.objects.values().get(pk=person.pk) == before
+
+
+def test_edit_prefills_the_id_number_for_pii_roles_and_audits_it(county, login, make_applicant):
+    from datetime import timedelta
+
+    from auditlog.models import LogEntry
+    from django.utils import timezone
+
+    from dangjian.core.crypto import provider
+
+    person = make_applicant(timezone.localdate() - timedelta(days=20))
+    page = (
+        login(county.users["dangwei"])
+        .get(f"/development/people/{person.pk}/edit/")
+        .content.decode()
+    )
+    assert provider().decrypt(person.id_number_enc) in page
+    assert (
+        LogEntry.objects.filter(
+            additional_data__event="view_pii", actor=county.users["dangwei"]
+        ).count()
+        == 1
+    )

@@ -61,3 +61,31 @@ def test_member_sees_only_self(county, login):
     assert c.get(reverse("members:me")).status_code == 200
     assert c.get(reverse("members:detail", args=[me.pk])).status_code == 200
     assert c.get(reverse("members:detail", args=[county.members["a1"][1].pk])).status_code == 404
+
+
+def test_editing_without_retyping_the_phone_keeps_it(county, login):
+    from dangjian.core.crypto import provider
+    from dangjian.members.models import Member
+
+    member = county.members["a1"][1]
+    before = Member.objects.get(pk=member.pk)
+    data = {
+        "name": "改后名",
+        "gender": member.gender,
+        "ethnicity": member.ethnicity,
+        "birth_date": member.birth_date.isoformat(),
+        "id_number": provider().decrypt(member.id_number_enc),
+        "education": member.education,
+        "occupation": member.occupation,
+        "phone": "",
+        "joined_on": member.joined_on.isoformat(),
+        "confirmed_on": member.confirmed_on.isoformat(),
+        "category": member.category,
+    }
+    client = login(county.users["zhibu"])
+    assert "留空则保留原号码" in client.get(reverse("members:edit", args=[member.pk])).content.decode()
+    assert client.post(reverse("members:edit", args=[member.pk]), data).status_code == 302
+    after = Member.objects.get(pk=member.pk)
+    assert after.name == "改后名"
+    assert provider().decrypt(after.phone_enc) == provider().decrypt(before.phone_enc)
+    assert after.phone_masked == before.phone_masked

@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/<int:pk>/", views.applicant_detail, name="detail"),
     path("people/<int:pk>/step/<int:number>/", views.record_step, name="step"),
     path("people/<int:pk>/stop/", views.applicant_stop, name="stop"),
+    path("people/<int:pk>/edit/", views.applicant_edit, name="edit"),
     path("people/<int:pk>/volunteer.pdf", views.volunteer_pdf, name="volunteer_pdf"),
     path("people/<int:pk>/summary.pdf", views.summary_pdf, name="summary_pdf"),
     path("documents/<int:pk>/", views.document_download, name="document"),

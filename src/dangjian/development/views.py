@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from dangjian.accounts.roles import DEVELOPMENT
+from dangjian.accounts.roles import DEVELOPMENT, MEMBER
 from dangjian.core.forms import add_service_errors, form_page
 from dangjian.core.pdf import chinese_date, pdf_response
 from dangjian.core.scope import can, get_scoped_or_404, has_any, path_in_scope
@@ -166,6 +166,7 @@ def applicant_detail(request, pk):
             "can_approve": can(request.user, "approve", applicant),
             "can_stop": applicant.status == "in_progress"
             and can(request.user, "change", applicant),
+            "can_edit": applicant.member_id is None and can(request.user, "change", applicant),
         },
     )
 
@@ -275,6 +276,45 @@ def record_step(request, pk, number):
             "correcting": correcting,
             "hint": selectors.step_hint(applicant, step.number, tl["done"]),
         },
+    )
+
+
+_PERSON_FIELDS = (
+    "name", "gender", "ethnicity", "birth_date", "education", "occupation", "work_unit", "position",
+    "applied_on",
+)  # fmt: skip
+
+
+@login_required
+def applicant_edit(request, pk):
+    """Correct an applicant's personal details; the milestones come from the step records."""
+    applicant = _applicant_or_404(request, pk, "change")
+    initial = {f: getattr(applicant, f) for f in _PERSON_FIELDS}
+    may_see_pii = path_in_scope(request.user, "view_pii", MEMBER, applicant.org_path)
+    if may_see_pii and request.method == "GET":
+        initial["id_number"] = services.reveal_applicant_id_number(
+            actor=request.user, applicant=applicant, request=request
+        )
+    form = ApplicantForm(request.POST or None, initial=initial)
+    form.fields["applied_on"].disabled = True
+    form.fields["applied_on"].help_text = "递交申请书日期请在步骤①中更正。"
+    if not may_see_pii:
+        form.fields["id_number"].help_text = "出于保密，请重新录入完整身份证号以保存。"
+    if applicant.phone_masked:
+        form.fields["phone"].help_text = f"现号码{applicant.phone_masked}；留空则保留原号码。"
+
+    def save(d: dict):
+        data = services.clean_applicant_data(d, instance=applicant)
+        return services.update_applicant(actor=request.user, applicant=applicant, data=data)
+
+    return form_page(
+        request,
+        form,
+        title=f"修改个人信息：{applicant.name}",
+        success="已保存。",
+        save=save,
+        next_url=lambda a: reverse("development:detail", args=[a.pk]),
+        org=applicant.org,
     )
 
 

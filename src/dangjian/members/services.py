@@ -220,8 +220,13 @@ def create_member(*, actor, org: Organization, data: MemberData) -> Member:
 
 @transaction.atomic
 def update_member(*, actor, member: Member, data: MemberData) -> Member:
+    """Save corrected details. A phone left blank keeps the stored one: the edit form does not show
+    a phone number to a user who may only see it masked."""
     member = get_scoped_or_404(actor, "change", Member.objects.select_for_update(), pk=member.pk)
+    phone_enc, phone_masked = member.phone_enc, member.phone_masked
     apply_member_data(member, data)
+    if not data.phone:
+        member.phone_enc, member.phone_masked = phone_enc, phone_masked
     member.save()
     return member
 

@@ -127,6 +127,8 @@ def member_edit(request, pk):
     form = MemberForm(request.POST or None, initial=initial)
     if not can(request.user, "view_pii", member):
         form.fields["id_number"].help_text = "出于保密，请重新录入完整身份证号以保存。"
+    if member.phone_masked:
+        form.fields["phone"].help_text = f"现号码{member.phone_masked}；留空则保留原号码。"
 
     def save(d):
         return services.update_member(actor=request.user, member=member, data=services.clean_member_data(d, instance=member))
