@@ -250,8 +250,8 @@ class _Demo:
         c["退回"] += 1
         c["撤销"] += 1
         self.floating()
-        c["介绍信"] = Transfer.objects.count()
-        return dict(c)
+        # The total first, then what each state holds (the summary line reads left to right).
+        return {"介绍信": Transfer.objects.count(), **{k: v for k, v in c.items() if k != "介绍信"}}
 
     def floating(self) -> None:
         zb, zb2, c = self.zb, self.zb2, self.counts
