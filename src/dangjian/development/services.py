@@ -12,9 +12,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import PurePath
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Choices
 from django.http import Http404
 from django.utils import timezone
 
@@ -105,78 +107,18 @@ APPLICANT_FIELDS = (
 def clean_applicant_data(raw: dict, *, instance: Applicant | None = None) -> ApplicantData:
     """Validate an applicant's person fields exactly as member records are checked."""
     errors: dict[str, str] = {}
-    name = "".join(str(raw.get("name") or "").split())
-    if not name:
-        errors["name"] = "姓名不能为空。"
-    elif len(name) > 50:
-        errors["name"] = "姓名过长（不超过50个字）。"
-
-    def pick(key, choices, label):
-        value = choice_value(choices, raw.get(key))
-        if value is None:
-            errors[key] = (
-                f"{label}应为：{choice_labels(choices)}。" if raw.get(key) else f"{label}不能为空。"
-            )
-        return value or ""
-
-    gender = pick("gender", Gender, "性别")
-    education = pick("education", Education, "学历")
-    occupation = pick("occupation", Occupation, "职业")
-    ethnicity = str(raw.get("ethnicity") or "").strip()
-    if ethnicity and not ethnicity.endswith("族") and f"{ethnicity}族" in ETHNICITIES:
-        ethnicity = f"{ethnicity}族"
-    if ethnicity not in ETHNICITIES:
-        errors["ethnicity"] = (
-            f"民族“{ethnicity}”不是56个民族的规范名称。" if ethnicity else "民族不能为空。"
-        )
-    birth_date = raw.get("birth_date") or None
-    applied_on = raw.get("applied_on") or None
-    if applied_on is None:
-        errors["applied_on"] = "请填写递交入党申请书的日期。"
-    elif applied_on > timezone.localdate():
-        errors["applied_on"] = "递交申请书日期不能晚于今天。"
-
-    warnings: list[str] = []
-    id_number = ""
-    try:
-        check = check_id_number(
-            str(raw.get("id_number") or ""), birth_date=birth_date, gender=gender or None
-        )
-        id_number, warnings = check.number, list(check.warnings)
-        birth_date = birth_date or check.birth_date
-    except ValidationError as exc:
-        errors["id_number"] = exc.messages[0]
-    if birth_date is None and "id_number" not in errors:
-        errors["birth_date"] = "出生日期不能为空。"
-
-    phone = "".join(str(raw.get("phone") or "").split())
-    if phone and not _PHONE.match(phone):
-        errors["phone"] = "联系电话应为11位手机号或带区号的固定电话。"
-
+    name = _clean_name(raw, errors)
+    gender = _pick(raw, "gender", Gender, "性别", errors)
+    education = _pick(raw, "education", Education, "学历", errors)
+    occupation = _pick(raw, "occupation", Occupation, "职业", errors)
+    ethnicity = _clean_ethnicity(raw, errors)
+    applied_on = _clean_applied_on(raw, errors)
+    id_number, birth_date, warnings = _clean_id_number(raw, gender, errors)
+    phone = _clean_phone(raw, errors)
     if id_number and "id_number" not in errors:
-        index = id_number_index(id_number)
-        member = Member.objects.filter(id_number_hash=index).select_related("org").first()
-        if member is not None and (instance is None or instance.member_id != member.pk):
-            errors["id_number"] = (
-                f"该身份证号已登记为党员（{member.org}），不能再作为入党申请人登记。"
-            )
-        else:
-            clash = Applicant.objects.filter(id_number_hash=index, status__in=ACTIVE_STATUSES)
-            if instance is not None:
-                clash = clash.exclude(pk=instance.pk)
-            other = clash.select_related("org").first()
-            if other is not None:
-                errors["id_number"] = (
-                    f"该身份证号已作为入党申请人登记在{other.org}（{other.get_stage_display()}），不能重复登记。"
-                )
-
+        _check_not_registered(id_number, instance, errors)
     if birth_date and applied_on and "applied_on" not in errors:
-        rules = development_rules(applied_on)
-        if age_on(birth_date, applied_on) < rules.min_age:
-            errors["applied_on"] = (
-                f"递交申请书时未满{rules.min_age}周岁（{fmt(add_months(birth_date, 12 * rules.min_age))}"
-                f"年满{rules.min_age}周岁）。{rules.cite('min_age')}"
-            )
+        _check_min_age(birth_date, applied_on, errors)
     if errors:
         raise ValidationError(errors)
     return ApplicantData(
@@ -193,6 +135,99 @@ def clean_applicant_data(raw: dict, *, instance: Applicant | None = None) -> App
         applied_on=applied_on,
         warnings=warnings,
     )
+
+
+def _clean_name(raw: dict, errors: dict[str, str]) -> str:
+    name = "".join(str(raw.get("name") or "").split())
+    if not name:
+        errors["name"] = "姓名不能为空。"
+    elif len(name) > 50:
+        errors["name"] = "姓名过长（不超过50个字）。"
+    return name
+
+
+def _pick(raw: dict, key: str, choices: type[Choices], label: str, errors: dict[str, str]) -> str:
+    value = choice_value(choices, raw.get(key))
+    if value is None:
+        errors[key] = (
+            f"{label}应为：{choice_labels(choices)}。" if raw.get(key) else f"{label}不能为空。"
+        )
+    return value or ""
+
+
+def _clean_ethnicity(raw: dict, errors: dict[str, str]) -> str:
+    """The 56 official names; "汉" is accepted for "汉族"."""
+    ethnicity = str(raw.get("ethnicity") or "").strip()
+    if ethnicity and not ethnicity.endswith("族") and f"{ethnicity}族" in ETHNICITIES:
+        ethnicity = f"{ethnicity}族"
+    if ethnicity not in ETHNICITIES:
+        errors["ethnicity"] = (
+            f"民族“{ethnicity}”不是56个民族的规范名称。" if ethnicity else "民族不能为空。"
+        )
+    return ethnicity
+
+
+def _clean_applied_on(raw: dict, errors: dict[str, str]) -> date | None:
+    applied_on = raw.get("applied_on") or None
+    if applied_on is None:
+        errors["applied_on"] = "请填写递交入党申请书的日期。"
+    elif applied_on > timezone.localdate():
+        errors["applied_on"] = "递交申请书日期不能晚于今天。"
+    return applied_on
+
+
+def _clean_id_number(
+    raw: dict, gender: str, errors: dict[str, str]
+) -> tuple[str, date | None, list[str]]:
+    """The number, the birth date (as given, else read from the number) and any warnings."""
+    birth_date = raw.get("birth_date") or None
+    id_number, warnings = "", []
+    try:
+        check = check_id_number(
+            str(raw.get("id_number") or ""), birth_date=birth_date, gender=gender or None
+        )
+        id_number, warnings = check.number, list(check.warnings)
+        birth_date = birth_date or check.birth_date
+    except ValidationError as exc:
+        errors["id_number"] = exc.messages[0]
+    if birth_date is None and "id_number" not in errors:
+        errors["birth_date"] = "出生日期不能为空。"
+    return id_number, birth_date, warnings
+
+
+def _clean_phone(raw: dict, errors: dict[str, str]) -> str:
+    phone = "".join(str(raw.get("phone") or "").split())
+    if phone and not _PHONE.match(phone):
+        errors["phone"] = "联系电话应为11位手机号或带区号的固定电话。"
+    return phone
+
+
+def _check_not_registered(
+    id_number: str, instance: Applicant | None, errors: dict[str, str]
+) -> None:
+    """A person is either a member or one active applicant, never both nor twice."""
+    index = id_number_index(id_number)
+    member = Member.objects.filter(id_number_hash=index).select_related("org").first()
+    if member is not None and (instance is None or instance.member_id != member.pk):
+        errors["id_number"] = f"该身份证号已登记为党员（{member.org}），不能再作为入党申请人登记。"
+        return
+    clash = Applicant.objects.filter(id_number_hash=index, status__in=ACTIVE_STATUSES)
+    if instance is not None:
+        clash = clash.exclude(pk=instance.pk)
+    other = clash.select_related("org").first()
+    if other is not None:
+        errors["id_number"] = (
+            f"该身份证号已作为入党申请人登记在{other.org}（{other.get_stage_display()}），不能重复登记。"
+        )
+
+
+def _check_min_age(birth_date: date, applied_on: date, errors: dict[str, str]) -> None:
+    rules = development_rules(applied_on)
+    if age_on(birth_date, applied_on) < rules.min_age:
+        errors["applied_on"] = (
+            f"递交申请书时未满{rules.min_age}周岁（{fmt(add_months(birth_date, 12 * rules.min_age))}"
+            f"年满{rules.min_age}周岁）。{rules.cite('min_age')}"
+        )
 
 
 def _apply_person(applicant: Applicant, data: ApplicantData) -> None:
@@ -258,7 +293,10 @@ def update_applicant(*, actor, applicant: Applicant, data: ApplicantData) -> App
         raise ValidationError("已接收为预备党员，个人信息请在党员信息中修改。")
     if data.applied_on != applicant.applied_on:
         raise ValidationError({"applied_on": "递交申请书日期请通过更正步骤①修改。"})
+    phone_enc, phone_masked = applicant.phone_enc, applicant.phone_masked
     _apply_person(applicant, data)
+    if not data.phone:  # blank keeps the stored phone, as for members
+        applicant.phone_enc, applicant.phone_masked = phone_enc, phone_masked
     applicant.save()
     return applicant
 
@@ -459,6 +497,52 @@ def vote_result(expected: int, present: int, in_favour: int) -> tuple[bool, str]
     )
 
 
+class _Talker(NamedTuple):
+    name: str
+    member: Member | None
+
+
+class _Vote(NamedTuple):
+    expected: int | None = None
+    present: int | None = None
+    in_favour: int | None = None
+    passed: bool | None = None  # None: the step has no vote, its outcome is stated
+    note: str = ""
+
+
+class _Training(NamedTuple):
+    days: int | None
+    hours: int | None
+
+
+class _Confirmation(NamedTuple):
+    outcome: str
+    extend_months: int | None
+
+
+class _Publicity(NamedTuple):
+    start: date | None
+    end: date | None
+
+
+@dataclass
+class _Facts:
+    """What the step's form said, validated: everything the record stores besides dates."""
+
+    talker: _Talker
+    contacts: list[Member]
+    introducers: list[Member]
+    decision_body: str
+    stated_passed: bool
+    vote: _Vote
+    training: _Training
+    confirmation: _Confirmation
+
+    @property
+    def passed(self) -> bool:
+        return self.stated_passed if self.vote.passed is None else self.vote.passed
+
+
 @transaction.atomic
 def record_step(
     *,
@@ -491,10 +575,73 @@ def record_step(
     applicant = get_scoped_or_404(
         actor, "view", Applicant.objects.select_for_update(), pk=applicant.pk
     )
+    s = _known_step(step)
+    _check_may_record(actor, applicant, s)
+    all_records = list(current_records(applicant))
+    replaces = _record_to_correct(applicant, s, all_records, replaces, correction_reason)
+    records = [r for r in all_records if r is not replaces]
+    done = done_map(records, applicant.confirm_round)
+    _check_order(s, done, last_results(records, applicant.confirm_round))
+    done_on = _checked_date(s, done_on, done)
+    if replaces is not None:
+        _check_correction_date(s, done_on, records)
+
+    rules = development_rules(done_on)
+    checks = _Checks()
+    errors: dict[str, str] = {}
+    # Arguments are evaluated in order: the errors then read in the form's order.
+    facts = _Facts(
+        talker=_talker(actor, s, talker, talker_member, errors),
+        contacts=_contacts(actor, s, contacts, errors),
+        introducers=_introducers(actor, s, introducers, errors),
+        decision_body=_decision_body(s, decision_body, errors),
+        stated_passed=_stated_outcome(s, passed, errors),
+        vote=_vote(s, votes_expected, votes_present, votes_for, errors),
+        training=_training(s, rules, training_days, training_hours, errors, checks),
+        confirmation=_confirmation(
+            applicant, s, done, rules, confirm_outcome, extend_months, errors
+        ),
+    )
+    if errors:
+        raise ValidationError(errors)
+
+    _check_too_early(applicant, s, done_on, rules, checks)
+    publicity = _publicity(s, rules, done_on, publicity_start, publicity_end, checks)
+    _check_too_late(applicant, s, done_on, done, rules, checks)
+    exception_reason = _exception_reason(actor, applicant, checks, exception_reason)
+
+    record = _save_record(
+        actor,
+        applicant,
+        s.number,
+        done_on,
+        rules,
+        facts,
+        publicity,
+        checks,
+        notes=notes,
+        exception_reason=exception_reason,
+        replaces=replaces,
+        correction_reason=correction_reason,
+    )
+    for upload in documents or ():
+        _attach(actor, record, upload)
+    _effects(actor, applicant, record)
+    _refresh(applicant)
+    return record
+
+
+# Who may record the step, and what it corrects
+
+
+def _known_step(number: int) -> S.Step:
     try:
-        s = S.step(step)
+        return S.step(number)
     except KeyError:
         raise ValidationError({"step": "未知的发展步骤。"}) from None
+
+
+def _check_may_record(actor, applicant: Applicant, s: S.Step) -> None:
     if not can(actor, s.action, applicant):
         if s.by_committee:
             raise ValidationError(f"{s.title}由上级党委登记，您没有该权限。")
@@ -504,25 +651,34 @@ def record_step(
             f"{applicant.name}的发展工作已终止（{applicant.stop_reason}），不能再登记步骤。"
         )
 
-    today = timezone.localdate()
-    errors: dict[str, str] = {}
-    all_records = list(current_records(applicant))
-    if replaces is not None:
-        replaces = next((r for r in all_records if r.pk == getattr(replaces, "pk", replaces)), None)
-        if replaces is None or replaces.step != s.number:
-            raise ValidationError("要更正的记录不存在或已被更正。")
-        if applicant.member_id and s.number in FIXED_AFTER_ADMISSION:
-            raise ValidationError(f"已生成党员记录，{s.title}不能在此更正；请在党员信息中处理。")
-        if not (correction_reason or "").strip():
-            raise ValidationError({"correction_reason": "请填写更正原因。"})
-    elif s.number == 1:
-        raise ValidationError("步骤①在登记入党申请人时已记录；如日期有误，请使用“更正”。")
-    records = [r for r in all_records if r is not replaces]
-    round_ = applicant.confirm_round
-    done = done_map(records, round_)
-    latest = last_results(records, round_)
 
-    # Order: what must precede the step.
+def _record_to_correct(
+    applicant: Applicant,
+    s: S.Step,
+    records: list[StepRecord],
+    replaces: StepRecord | int | None,
+    correction_reason: str,
+) -> StepRecord | None:
+    """The record in force that this one replaces; only records in force can be corrected."""
+    if replaces is None:
+        if s.number == 1:
+            raise ValidationError("步骤①在登记入党申请人时已记录；如日期有误，请使用“更正”。")
+        return None
+    found = next((r for r in records if r.pk == getattr(replaces, "pk", replaces)), None)
+    if found is None or found.step != s.number:
+        raise ValidationError("要更正的记录不存在或已被更正。")
+    if applicant.member_id and s.number in FIXED_AFTER_ADMISSION:
+        raise ValidationError(f"已生成党员记录，{s.title}不能在此更正；请在党员信息中处理。")
+    if not (correction_reason or "").strip():
+        raise ValidationError({"correction_reason": "请填写更正原因。"})
+    return found
+
+
+# Order and dates
+
+
+def _check_order(s: S.Step, done: dict[int, StepRecord], latest: dict[int, StepRecord]) -> None:
+    """What must precede the step; a failed 政审 or 预审 stops the way on, not just delays it."""
     if s.number in done:
         raise ValidationError(
             f"{s.title}已登记（{fmt(done[s.number].done_on)}）；如有错误，请使用“更正”。"
@@ -539,152 +695,204 @@ def record_step(
     if missing:
         raise ValidationError(f"还不能登记{s.title}：尚未完成{'、'.join(missing)}。")
 
-    # Dates.
+
+def _checked_date(s: S.Step, done_on: date | None, done: dict[int, StepRecord]) -> date:
     if done_on is None:
         raise ValidationError({"done_on": "请填写日期。"})
-    if done_on > today:
+    if done_on > timezone.localdate():
         raise ValidationError({"done_on": "日期不能晚于今天。"})
     for p in s.after:
         if done_on < done[p].done_on:
             raise ValidationError(
                 {"done_on": f"日期早于前一步骤{S.step(p).title}的日期（{fmt(done[p].done_on)}）。"}
             )
-    if replaces is not None:
-        for r in records:
-            if s.number in S.step(r.step).after and r.done_on < done_on:
-                raise ValidationError(
-                    {
-                        "done_on": f"更正后的日期晚于后续步骤{S.step(r.step).title}的日期（{fmt(r.done_on)}）。"
-                    }
-                )
+    return done_on
 
-    rules = development_rules(done_on)
-    checks = _Checks()
-    needs = s.needs
-    outcome_passed = True if passed is None else bool(passed)
 
-    # The facts the step needs.
-    talker = (talker or "").strip()[:100]
-    talker_obj = None
-    if S.TALKER in needs:
-        if talker_member not in (None, ""):
-            found = _full_members(
-                actor, [getattr(talker_member, "pk", talker_member)], "谈话人", errors, "talker"
+def _check_correction_date(s: S.Step, done_on: date, records: list[StepRecord]) -> None:
+    """A corrected date must not move the step after the steps that followed it."""
+    for r in records:
+        if s.number in S.step(r.step).after and r.done_on < done_on:
+            raise ValidationError(
+                {
+                    "done_on": f"更正后的日期晚于后续步骤{S.step(r.step).title}的日期（{fmt(r.done_on)}）。"
+                }
             )
-            talker_obj = found[0] if found else None
-            talker = talker or (talker_obj.name if talker_obj else "")
-        if not talker and "talker" not in errors:
-            errors["talker"] = "请填写谈话人。"
-    contact_objs: list[Member] = []
-    if S.CONTACTS in needs:
-        ids = [getattr(c, "pk", c) for c in contacts or () if c not in (None, "")]
-        if not 1 <= len(ids) <= 2:
-            errors["contacts"] = "培养联系人应为1至2名正式党员。"
-        else:
-            contact_objs = _full_members(actor, ids, "培养联系人", errors, "contacts")
-    introducer_objs: list[Member] = []
-    if S.INTRODUCERS in needs:
-        ids = [getattr(c, "pk", c) for c in introducers or () if c not in (None, "")]
-        if len(ids) != 2:
-            errors["introducers"] = "入党介绍人应为2名正式党员。"
-        else:
-            introducer_objs = _full_members(actor, ids, "入党介绍人", errors, "introducers")
-    if S.DECISION in needs:
-        decision_body = decision_body or ""
-        if choice_value(DecisionBody, decision_body) is None:
-            errors["decision_body"] = f"请选择决定机构：{choice_labels(DecisionBody)}。"
-        else:
-            decision_body = choice_value(DecisionBody, decision_body)
-    else:
-        decision_body = ""
-    if S.VETTING in needs or S.APPROVAL in needs:
+
+
+# The facts the step needs: each adds its problems to `errors`, reported together
+
+
+def _talker(actor, s: S.Step, talker: str, talker_member, errors: dict[str, str]) -> _Talker:
+    if S.TALKER not in s.needs:
+        return _Talker("", None)
+    name = (talker or "").strip()[:100]
+    member = None
+    if talker_member not in (None, ""):
+        found = _full_members(
+            actor, [getattr(talker_member, "pk", talker_member)], "谈话人", errors, "talker"
+        )
+        member = found[0] if found else None
+        name = name or (member.name if member else "")
+    if not name and "talker" not in errors:
+        errors["talker"] = "请填写谈话人。"
+    return _Talker(name, member)
+
+
+def _chosen_ids(chosen) -> list:
+    return [getattr(c, "pk", c) for c in chosen or () if c not in (None, "")]
+
+
+def _contacts(actor, s: S.Step, contacts, errors: dict[str, str]) -> list[Member]:
+    """培养联系人: one or two 正式党员."""
+    if S.CONTACTS not in s.needs:
+        return []
+    ids = _chosen_ids(contacts)
+    if not 1 <= len(ids) <= 2:
+        errors["contacts"] = "培养联系人应为1至2名正式党员。"
+        return []
+    return _full_members(actor, ids, "培养联系人", errors, "contacts")
+
+
+def _introducers(actor, s: S.Step, introducers, errors: dict[str, str]) -> list[Member]:
+    """入党介绍人: exactly two 正式党员."""
+    if S.INTRODUCERS not in s.needs:
+        return []
+    ids = _chosen_ids(introducers)
+    if len(ids) != 2:
+        errors["introducers"] = "入党介绍人应为2名正式党员。"
+        return []
+    return _full_members(actor, ids, "入党介绍人", errors, "introducers")
+
+
+def _decision_body(s: S.Step, decision_body: str, errors: dict[str, str]) -> str:
+    if S.DECISION not in s.needs:
+        return ""
+    value = choice_value(DecisionBody, decision_body or "")
+    if value is None:
+        errors["decision_body"] = f"请选择决定机构：{choice_labels(DecisionBody)}。"
+        return ""
+    return value
+
+
+def _stated_outcome(s: S.Step, passed: bool | None, errors: dict[str, str]) -> bool:
+    """The 结论 entered for 政审 and 审批; steps with neither a 结论 nor a vote always pass."""
+    if S.VETTING in s.needs or S.APPROVAL in s.needs:
         if passed is None:
             errors["passed"] = "请选择结论。"
-    elif S.VOTE not in needs:
-        outcome_passed = True
-    vote_note = ""
-    expected = present = in_favour = None
-    if S.VOTE in needs:
-        expected = _as_int(votes_expected, "应到会人数", "votes_expected", errors)
-        present = _as_int(votes_present, "实到会人数", "votes_present", errors)
-        in_favour = _as_int(votes_for, "赞成票数", "votes_for", errors)
-        if None in (expected, present, in_favour):
-            for key, value in (
-                ("votes_expected", expected),
-                ("votes_present", present),
-                ("votes_for", in_favour),
-            ):
-                if value is None:
-                    errors.setdefault(key, "请填写表决人数。")
-        elif expected < 1:
-            errors["votes_expected"] = "应到会有表决权的正式党员人数至少为1。"
-        elif present > expected:
-            errors["votes_present"] = "实到会人数不能多于应到会人数。"
-        elif in_favour > expected:
-            errors["votes_for"] = (
-                "赞成票数不能多于应到会有表决权的正式党员人数（含会前书面表达意见者）。"
-            )
-        else:
-            outcome_passed, vote_note = vote_result(expected, present, in_favour)
-    days = hours = None
-    if S.TRAINING in needs:
-        days = _as_int(training_days, "培训天数", "training_days", errors)
-        hours = _as_int(training_hours, "培训学时", "training_hours", errors)
-        if (
-            not days
-            and not hours
-            and "training_days" not in errors
-            and "training_hours" not in errors
-        ):
-            errors["training_days"] = "请填写培训天数或学时。"
-        elif (days or 0) < rules.training_min_days and (hours or 0) < rules.training_min_hours:
-            checks.breaks.append(
-                f"培训{days or 0}天、{hours or 0}学时，不足{rules.training_min_days}天且不足"
-                f"{rules.training_min_hours}学时。{rules.cite('training_min_days')}"
-            )
-    ext = None
-    if S.CONFIRM in needs:
-        confirm_outcome = choice_value(ConfirmOutcome, confirm_outcome) or ""
-        if s.number == 24 and 23 in done and not confirm_outcome:
-            confirm_outcome = done[23].confirm_outcome
-        if not confirm_outcome:
-            errors["confirm_outcome"] = f"请选择转正结论：{choice_labels(ConfirmOutcome)}。"
-        elif s.number == 24 and 23 in done and confirm_outcome != done[23].confirm_outcome:
-            errors["confirm_outcome"] = (
-                f"上级党委审批的是支部大会的决定（{done[23].get_confirm_outcome_display()}），结论应一致；"
-                "如不同意，请选择“不批准”，由支部重新讨论。"
-            )
-        if confirm_outcome == ConfirmOutcome.EXTEND:
-            if applicant.extended_months:
-                errors["confirm_outcome"] = (
-                    f"预备期已延长过一次（{applicant.extended_months}个月），只能延长一次。"
-                    f"{rules.cite('extension_max_months')}"
-                )
-            if s.number == 24 and 23 in done:
-                extend_months = done[23].extend_months
-            ext = _as_int(extend_months, "延长月数", "extend_months", errors)
-            if ext is None and "extend_months" not in errors:
-                errors["extend_months"] = "请填写延长预备期的月数。"
-            elif (
-                ext is not None
-                and not rules.extension_min_months <= ext <= rules.extension_max_months
-            ):
-                errors["extend_months"] = (
-                    f"延长预备期应为{rules.extension_min_months}至{rules.extension_max_months}个月。"
-                    f"{rules.cite('extension_max_months')}"
-                )
-    if errors:
-        raise ValidationError(errors)
+    elif S.VOTE not in s.needs:
+        return True
+    return True if passed is None else bool(passed)
 
-    # Timing rules.
+
+def _vote(s: S.Step, votes_expected, votes_present, votes_for, errors: dict[str, str]) -> _Vote:
+    """支部大会表决: the count decides the outcome (RULES.md 2.10), whatever was stated."""
+    if S.VOTE not in s.needs:
+        return _Vote()
+    expected = _as_int(votes_expected, "应到会人数", "votes_expected", errors)
+    present = _as_int(votes_present, "实到会人数", "votes_present", errors)
+    in_favour = _as_int(votes_for, "赞成票数", "votes_for", errors)
+    if expected is None or present is None or in_favour is None:
+        for key, value in (
+            ("votes_expected", expected),
+            ("votes_present", present),
+            ("votes_for", in_favour),
+        ):
+            if value is None:
+                errors.setdefault(key, "请填写表决人数。")
+    elif expected < 1:
+        errors["votes_expected"] = "应到会有表决权的正式党员人数至少为1。"
+    elif present > expected:
+        errors["votes_present"] = "实到会人数不能多于应到会人数。"
+    elif in_favour > expected:
+        errors["votes_for"] = (
+            "赞成票数不能多于应到会有表决权的正式党员人数（含会前书面表达意见者）。"
+        )
+    else:
+        return _Vote(expected, present, in_favour, *vote_result(expected, present, in_favour))
+    return _Vote(expected, present, in_favour)
+
+
+def _training(
+    s: S.Step, rules: Rules, training_days, training_hours, errors: dict[str, str], checks: _Checks
+) -> _Training:
+    """短期集中培训: too short is a break a 党委 may allow, not a refusal."""
+    if S.TRAINING not in s.needs:
+        return _Training(None, None)
+    days = _as_int(training_days, "培训天数", "training_days", errors)
+    hours = _as_int(training_hours, "培训学时", "training_hours", errors)
+    if not days and not hours and "training_days" not in errors and "training_hours" not in errors:
+        errors["training_days"] = "请填写培训天数或学时。"
+    elif (days or 0) < rules.training_min_days and (hours or 0) < rules.training_min_hours:
+        checks.breaks.append(
+            f"培训{days or 0}天、{hours or 0}学时，不足{rules.training_min_days}天且不足"
+            f"{rules.training_min_hours}学时。{rules.cite('training_min_days')}"
+        )
+    return _Training(days, hours)
+
+
+def _confirmation(
+    applicant: Applicant,
+    s: S.Step,
+    done: dict[int, StepRecord],
+    rules: Rules,
+    confirm_outcome: str,
+    extend_months,
+    errors: dict[str, str],
+) -> _Confirmation:
+    """转正结论. ㉔ approves the 支部大会's decision at ㉓, so it takes that decision by default and
+    may not change it: a 党委 that disagrees does not approve, and the branch discusses again."""
+    if S.CONFIRM not in s.needs:
+        return _Confirmation("", None)
+    meeting = done.get(23) if s.number == 24 else None
+    outcome = choice_value(ConfirmOutcome, confirm_outcome) or ""
+    if meeting is not None and not outcome:
+        outcome = meeting.confirm_outcome
+    if not outcome:
+        errors["confirm_outcome"] = f"请选择转正结论：{choice_labels(ConfirmOutcome)}。"
+    elif meeting is not None and outcome != meeting.confirm_outcome:
+        errors["confirm_outcome"] = (
+            f"上级党委审批的是支部大会的决定（{meeting.get_confirm_outcome_display()}），结论应一致；"
+            "如不同意，请选择“不批准”，由支部重新讨论。"
+        )
+    months = None
+    if outcome == ConfirmOutcome.EXTEND:
+        asked = meeting.extend_months if meeting is not None else extend_months
+        months = _extension(applicant, rules, asked, errors)
+    return _Confirmation(outcome, months)
+
+
+def _extension(
+    applicant: Applicant, rules: Rules, extend_months, errors: dict[str, str]
+) -> int | None:
+    """延长预备期: once only, for a bounded number of months."""
+    if applicant.extended_months:
+        errors["confirm_outcome"] = (
+            f"预备期已延长过一次（{applicant.extended_months}个月），只能延长一次。"
+            f"{rules.cite('extension_max_months')}"
+        )
+    months = _as_int(extend_months, "延长月数", "extend_months", errors)
+    if months is None and "extend_months" not in errors:
+        errors["extend_months"] = "请填写延长预备期的月数。"
+    elif (
+        months is not None
+        and not rules.extension_min_months <= months <= rules.extension_max_months
+    ):
+        errors["extend_months"] = (
+            f"延长预备期应为{rules.extension_min_months}至{rules.extension_max_months}个月。"
+            f"{rules.cite('extension_max_months')}"
+        )
+    return months
+
+
+# Timing rules: a refusal cannot be overridden, a break can (as an exception), overdue is flagged
+
+
+def _check_too_early(
+    applicant: Applicant, s: S.Step, done_on: date, rules: Rules, checks: _Checks
+) -> None:
     if s.number == 1 and age_on(applicant.birth_date, done_on) < rules.min_age:
         checks.refused.append(f"递交申请书时未满{rules.min_age}周岁。{rules.cite('min_age')}")
-    if s.number == 2:
-        deadline = add_months(applicant.applied_on, rules.talk_within_months)
-        if done_on > deadline:
-            checks.overdue.append(
-                f"逾期：应在{fmt(deadline)}前谈话。{rules.cite('talk_within_months')}"
-            )
     if s.number == 3 and rules.activist_min_application_months:
         earliest = add_months(applicant.applied_on, rules.activist_min_application_months)
         if done_on < earliest:
@@ -699,37 +907,54 @@ def record_step(
                 f"确定为入党积极分子（{fmt(applicant.activist_on)}）未满{rules.candidate_min_months}个月，"
                 f"满一年后方可确定为发展对象：{fmt(earliest)}起。{rules.cite('candidate_min_months')}"
             )
-    if S.PUBLICITY in needs and rules.publicity_working_days:
-        n = rules.publicity_working_days
-        if publicity_start is None or publicity_end is None:
-            checks.breaks.append(f"未登记公示起止日期。{rules.cite('publicity_working_days')}")
-        elif publicity_end < publicity_start or publicity_end > done_on:
-            raise ValidationError(
-                {"publicity_end": "公示结束日期应不早于开始日期，且不晚于本步骤日期。"}
-            )
-        elif working_days(publicity_start, publicity_end) < n:
-            checks.breaks.append(
-                f"公示{working_days(publicity_start, publicity_end)}个工作日，不足{n}个工作日。"
-                f"{rules.cite('publicity_working_days')}"
-            )
-    else:
-        publicity_start = publicity_end = None
-    if s.number == 17 and applicant.meeting_on:
-        deadline = add_months(applicant.meeting_on, rules.approval_months)
-        hard = add_months(applicant.meeting_on, rules.approval_max_months)
-        if done_on > hard:
-            checks.refused.append(
-                f"支部大会（{fmt(applicant.meeting_on)}）后已超过{rules.approval_max_months}个月，不能再审批，"
-                f"应于{fmt(hard)}前审批；请支部重新履行程序。{rules.cite('approval_max_months')}"
-            )
-        elif done_on > deadline:
-            checks.overdue.append(
-                f"逾期：应在{fmt(deadline)}前审批（特殊情况最迟{fmt(hard)}）。{rules.cite('approval_months')}"
-            )
     if s.number == 23 and applicant.probation_end and done_on < applicant.probation_end:
         checks.refused.append(
             f"预备期至{fmt(applicant.probation_end)}期满，期满后方可讨论转正。{rules.cite('probation_months')}"
         )
+
+
+def _publicity(
+    s: S.Step,
+    rules: Rules,
+    done_on: date,
+    start: date | None,
+    end: date | None,
+    checks: _Checks,
+) -> _Publicity:
+    """公示: only where the local rules ask for it; the dates are kept only then."""
+    n = rules.publicity_working_days
+    if S.PUBLICITY not in s.needs or not n:
+        return _Publicity(None, None)
+    if start is None or end is None:
+        checks.breaks.append(f"未登记公示起止日期。{rules.cite('publicity_working_days')}")
+    elif end < start or end > done_on:
+        raise ValidationError(
+            {"publicity_end": "公示结束日期应不早于开始日期，且不晚于本步骤日期。"}
+        )
+    elif working_days(start, end) < n:
+        checks.breaks.append(
+            f"公示{working_days(start, end)}个工作日，不足{n}个工作日。"
+            f"{rules.cite('publicity_working_days')}"
+        )
+    return _Publicity(start, end)
+
+
+def _check_too_late(
+    applicant: Applicant,
+    s: S.Step,
+    done_on: date,
+    done: dict[int, StepRecord],
+    rules: Rules,
+    checks: _Checks,
+) -> None:
+    if s.number == 2:
+        deadline = add_months(applicant.applied_on, rules.talk_within_months)
+        if done_on > deadline:
+            checks.overdue.append(
+                f"逾期：应在{fmt(deadline)}前谈话。{rules.cite('talk_within_months')}"
+            )
+    if s.number == 17 and applicant.meeting_on:
+        _check_approval_deadline(applicant.meeting_on, done_on, rules, checks)
     if s.number == 24 and 23 in done:
         deadline = add_months(done[23].done_on, rules.confirm_approval_months)
         if done_on > deadline:
@@ -737,44 +962,86 @@ def record_step(
                 f"逾期：应在{fmt(deadline)}前审批。{rules.cite('confirm_approval_months')}"
             )
 
+
+def _check_approval_deadline(
+    meeting_on: date, done_on: date, rules: Rules, checks: _Checks
+) -> None:
+    """⑰ 审批 is late after the usual months, and too late to count after the hard limit."""
+    deadline = add_months(meeting_on, rules.approval_months)
+    hard = add_months(meeting_on, rules.approval_max_months)
+    if done_on > hard:
+        checks.refused.append(
+            f"支部大会（{fmt(meeting_on)}）后已超过{rules.approval_max_months}个月，不能再审批，"
+            f"应于{fmt(hard)}前审批；请支部重新履行程序。{rules.cite('approval_max_months')}"
+        )
+    elif done_on > deadline:
+        checks.overdue.append(
+            f"逾期：应在{fmt(deadline)}前审批（特殊情况最迟{fmt(hard)}）。{rules.cite('approval_months')}"
+        )
+
+
+def _exception_reason(actor, applicant: Applicant, checks: _Checks, exception_reason: str) -> str:
+    """Refusals stop here; breaks pass only with a reason, given by someone who may grant them."""
     if checks.refused:
         raise ValidationError({"done_on": checks.refused})
-    exception_reason = (exception_reason or "").strip()
+    reason = (exception_reason or "").strip()
     if checks.breaks:
-        if not exception_reason:
+        if not reason:
             hint = "如确属特殊情况，可由有权限的上级党委填写例外理由后登记。"
             raise ValidationError({"done_on": [*checks.breaks, hint]})
         if not can(actor, "exception", applicant):
             raise ValidationError(
                 {"exception_reason": "您没有登记例外情况的权限，请由上级党委登记。"}
             )
-    elif exception_reason:
+        return reason
+    if reason:
         raise ValidationError({"exception_reason": "本步骤没有突破任何规定，不需要填写例外理由。"})
+    return ""
 
+
+# Saving
+
+
+def _save_record(
+    actor,
+    applicant: Applicant,
+    step: int,
+    done_on: date,
+    rules: Rules,
+    facts: _Facts,
+    publicity: _Publicity,
+    checks: _Checks,
+    *,
+    notes: str,
+    exception_reason: str,
+    replaces: StepRecord | None,
+    correction_reason: str,
+) -> StepRecord:
+    vote = facts.vote
     record = StepRecord.objects.create(
         applicant=applicant,
         org_path=applicant.org_path,
-        step=s.number,
-        confirm_round=round_,
+        step=step,
+        confirm_round=applicant.confirm_round,
         done_on=done_on,
-        talker=talker if S.TALKER in needs else "",
-        talker_member=talker_obj,
-        decision_body=decision_body,
-        votes_expected=expected,
-        votes_present=present,
-        votes_for=in_favour,
-        passed=outcome_passed,
-        training_days=days,
-        training_hours=hours,
-        confirm_outcome=confirm_outcome if S.CONFIRM in needs else "",
-        extend_months=ext,
-        publicity_start=publicity_start,
-        publicity_end=publicity_end,
-        notes="\n".join(x for x in ((notes or "").strip(), vote_note) if x),
+        talker=facts.talker.name,
+        talker_member=facts.talker.member,
+        decision_body=facts.decision_body,
+        votes_expected=vote.expected,
+        votes_present=vote.present,
+        votes_for=vote.in_favour,
+        passed=facts.passed,
+        training_days=facts.training.days,
+        training_hours=facts.training.hours,
+        confirm_outcome=facts.confirmation.outcome,
+        extend_months=facts.confirmation.extend_months,
+        publicity_start=publicity.start,
+        publicity_end=publicity.end,
+        notes="\n".join(x for x in ((notes or "").strip(), vote.note) if x),
         overdue=bool(checks.overdue),
         overdue_note="；".join(checks.overdue)[:500],
         exception=bool(checks.breaks),
-        exception_reason=exception_reason if checks.breaks else "",
+        exception_reason=exception_reason,
         exception_rules="\n".join(checks.breaks),
         ruleset_version=rules.version,
         ruleset_id=rules.ruleset_id,
@@ -782,14 +1049,10 @@ def record_step(
         correction_reason=(correction_reason or "").strip()[:500] if replaces else "",
         recorded_by=actor,
     )
-    if contact_objs:
-        record.contacts.set(contact_objs)
-    if introducer_objs:
-        record.introducers.set(introducer_objs)
-    for upload in documents or ():
-        _attach(actor, record, upload)
-    _effects(actor, applicant, record)
-    _refresh(applicant)
+    if facts.contacts:
+        record.contacts.set(facts.contacts)
+    if facts.introducers:
+        record.introducers.set(facts.introducers)
     return record
 
 
