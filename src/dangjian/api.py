@@ -102,6 +102,7 @@ _ROUTERS = (
     ("/auth", "dangjian.accounts.api.router"),
     ("/orgs", "dangjian.orgs.api.router"),
     ("/members", "dangjian.members.api.router"),
+    ("/dues", "dangjian.dues.api.router"),
 )
 
 

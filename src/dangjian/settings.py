@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.development",
     "dangjian.transfers",
+    "dangjian.dues",
 ]
 
 MIDDLEWARE = [

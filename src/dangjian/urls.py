@@ -16,6 +16,7 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("development/", include("dangjian.development.urls")),
     path("transfers/", include("dangjian.transfers.urls")),
+    path("dues/", include("dangjian.dues.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
 ]

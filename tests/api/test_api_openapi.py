@@ -12,6 +12,7 @@ EXPECTED_PATHS = {
     "/api/members/",
     "/api/members/{member_id}",
     "/api/members/{member_id}/id-number",
+    "/api/dues/amount",
 }
 
 
