@@ -8,7 +8,6 @@ never edited or deleted: a correction is a new record naming the one it replaces
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import PurePath
@@ -16,7 +15,6 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Choices
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,7 +25,6 @@ from dangjian.core.crypto import provider
 from dangjian.core.pdf import chinese_date
 from dangjian.core.rulesets import Rules, rules_on
 from dangjian.core.scope import can, get_scoped_or_404, path_in_scope, restrict
-from dangjian.core.strokes import pinyin_full, pinyin_initials, stroke_key
 from dangjian.development import steps as S
 from dangjian.development.models import (
     ACTIVE_STATUSES,
@@ -42,19 +39,24 @@ from dangjian.development.models import (
 )
 from dangjian.development.rules import DOMAIN
 from dangjian.members.choices import (
-    ETHNICITIES,
     Education,
     Gender,
     MemberCategory,
     MemberStatus,
     Occupation,
 )
-from dangjian.members.idnumber import check_id_number, mask_id_number, mask_phone
 from dangjian.members.models import Member
-from dangjian.members.services import id_number_index
+from dangjian.members.person import (
+    clean_ethnicity,
+    clean_id_number,
+    clean_name,
+    clean_phone,
+    id_number_index,
+    pick_choice,
+    store_person,
+)
 from dangjian.orgs.models import Organization
 
-_PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 DOCUMENT_TYPES = {".pdf", ".jpg", ".jpeg", ".png", ".ofd", ".doc", ".docx", ".xls", ".xlsx"}
 # Steps whose records feed the member record once admitted: not corrected here afterwards.
@@ -107,14 +109,18 @@ APPLICANT_FIELDS = (
 def clean_applicant_data(raw: dict, *, instance: Applicant | None = None) -> ApplicantData:
     """Validate an applicant's person fields exactly as member records are checked."""
     errors: dict[str, str] = {}
-    name = _clean_name(raw, errors)
-    gender = _pick(raw, "gender", Gender, "性别", errors)
-    education = _pick(raw, "education", Education, "学历", errors)
-    occupation = _pick(raw, "occupation", Occupation, "职业", errors)
-    ethnicity = _clean_ethnicity(raw, errors)
+    name = clean_name(raw, errors)
+    gender = pick_choice(raw, "gender", Gender, "性别", errors)
+    education = pick_choice(raw, "education", Education, "学历", errors)
+    occupation = pick_choice(raw, "occupation", Occupation, "职业", errors)
+    ethnicity = clean_ethnicity(raw, errors)
     applied_on = _clean_applied_on(raw, errors)
-    id_number, birth_date, warnings = _clean_id_number(raw, gender, errors)
-    phone = _clean_phone(raw, errors)
+    id_number, birth_date, warnings = clean_id_number(
+        raw, raw.get("birth_date") or None, gender, errors
+    )
+    if birth_date is None and "id_number" not in errors:
+        errors["birth_date"] = "出生日期不能为空。"
+    phone = clean_phone(raw, errors)
     if id_number and "id_number" not in errors:
         _check_not_registered(id_number, instance, errors)
     if birth_date and applied_on and "applied_on" not in errors:
@@ -137,36 +143,6 @@ def clean_applicant_data(raw: dict, *, instance: Applicant | None = None) -> App
     )
 
 
-def _clean_name(raw: dict, errors: dict[str, str]) -> str:
-    name = "".join(str(raw.get("name") or "").split())
-    if not name:
-        errors["name"] = "姓名不能为空。"
-    elif len(name) > 50:
-        errors["name"] = "姓名过长（不超过50个字）。"
-    return name
-
-
-def _pick(raw: dict, key: str, choices: type[Choices], label: str, errors: dict[str, str]) -> str:
-    value = choice_value(choices, raw.get(key))
-    if value is None:
-        errors[key] = (
-            f"{label}应为：{choice_labels(choices)}。" if raw.get(key) else f"{label}不能为空。"
-        )
-    return value or ""
-
-
-def _clean_ethnicity(raw: dict, errors: dict[str, str]) -> str:
-    """The 56 official names; "汉" is accepted for "汉族"."""
-    ethnicity = str(raw.get("ethnicity") or "").strip()
-    if ethnicity and not ethnicity.endswith("族") and f"{ethnicity}族" in ETHNICITIES:
-        ethnicity = f"{ethnicity}族"
-    if ethnicity not in ETHNICITIES:
-        errors["ethnicity"] = (
-            f"民族“{ethnicity}”不是56个民族的规范名称。" if ethnicity else "民族不能为空。"
-        )
-    return ethnicity
-
-
 def _clean_applied_on(raw: dict, errors: dict[str, str]) -> date | None:
     applied_on = raw.get("applied_on") or None
     if applied_on is None:
@@ -174,32 +150,6 @@ def _clean_applied_on(raw: dict, errors: dict[str, str]) -> date | None:
     elif applied_on > timezone.localdate():
         errors["applied_on"] = "递交申请书日期不能晚于今天。"
     return applied_on
-
-
-def _clean_id_number(
-    raw: dict, gender: str, errors: dict[str, str]
-) -> tuple[str, date | None, list[str]]:
-    """The number, the birth date (as given, else read from the number) and any warnings."""
-    birth_date = raw.get("birth_date") or None
-    id_number, warnings = "", []
-    try:
-        check = check_id_number(
-            str(raw.get("id_number") or ""), birth_date=birth_date, gender=gender or None
-        )
-        id_number, warnings = check.number, list(check.warnings)
-        birth_date = birth_date or check.birth_date
-    except ValidationError as exc:
-        errors["id_number"] = exc.messages[0]
-    if birth_date is None and "id_number" not in errors:
-        errors["birth_date"] = "出生日期不能为空。"
-    return id_number, birth_date, warnings
-
-
-def _clean_phone(raw: dict, errors: dict[str, str]) -> str:
-    phone = "".join(str(raw.get("phone") or "").split())
-    if phone and not _PHONE.match(phone):
-        errors["phone"] = "联系电话应为11位手机号或带区号的固定电话。"
-    return phone
 
 
 def _check_not_registered(
@@ -231,7 +181,6 @@ def _check_min_age(birth_date: date, applied_on: date, errors: dict[str, str]) -
 
 
 def _apply_person(applicant: Applicant, data: ApplicantData) -> None:
-    crypto = provider()
     for attr in (
         "name",
         "gender",
@@ -243,14 +192,7 @@ def _apply_person(applicant: Applicant, data: ApplicantData) -> None:
         "position",
     ):
         setattr(applicant, attr, getattr(data, attr))
-    applicant.id_number_enc = crypto.encrypt(data.id_number)
-    applicant.id_number_hash = id_number_index(data.id_number)
-    applicant.id_number_masked = mask_id_number(data.id_number)
-    applicant.phone_enc = crypto.encrypt(data.phone) if data.phone else ""
-    applicant.phone_masked = mask_phone(data.phone) if data.phone else ""
-    applicant.stroke_key = stroke_key(applicant.name)
-    applicant.pinyin = pinyin_full(applicant.name)[:200]
-    applicant.pinyin_initials = pinyin_initials(applicant.name)[:30]
+    store_person(applicant, id_number=data.id_number, phone=data.phone)
 
 
 @transaction.atomic

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,21 +14,27 @@ from dangjian.accounts.roles import MEMBER
 from dangjian.core.choices import choice_labels, choice_value
 from dangjian.core.crypto import provider
 from dangjian.core.scope import get_scoped_or_404, path_in_scope
-from dangjian.core.strokes import pinyin_full, pinyin_initials, stroke_key
 from dangjian.members.choices import (
-    ETHNICITIES,
     Education,
     Gender,
     MemberCategory,
     MemberStatus,
     Occupation,
 )
-from dangjian.members.idnumber import check_id_number, mask_id_number, mask_phone
+from dangjian.members.idnumber import mask_phone
 from dangjian.members.models import Member
+from dangjian.members.person import (
+    PHONE,
+    clean_ethnicity,
+    clean_id_number,
+    clean_name,
+    clean_phone,
+    id_number_index,
+    pick_choice,
+    store_person,
+)
 from dangjian.orgs.models import Organization
 
-ID_INDEX_PURPOSE = "member.id_number"
-_PHONE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 MIN_JOIN_AGE = 18  # RULES.md 2.2: applicants must be at least 18 (细则第五条)
 
 # The editable fields of a member, in form and template order.
@@ -66,10 +71,6 @@ class MemberData:
     warnings: list[str] = field(default_factory=list)
 
 
-def id_number_index(number: str) -> str:
-    return provider().blind_index(number.upper(), purpose=ID_INDEX_PURPOSE)
-
-
 def _add_years(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year + years)
@@ -95,45 +96,19 @@ def _as_date(value, label: str, errors: dict) -> date | None:
 def clean_member_data(raw: dict, *, instance: Member | None = None, check_registered: bool = True) -> MemberData:
     """Validate raw input from a form, an import row or the API. Raises ValidationError({field: msg})."""
     errors: dict[str, str] = {}
-    name = "".join(str(raw.get("name") or "").split())
-    if not name:
-        errors["name"] = "姓名不能为空。"
-    elif len(name) > 50:
-        errors["name"] = "姓名过长（不超过50个字）。"
-
-    def pick(key: str, choices, label: str) -> str:
-        value = choice_value(choices, raw.get(key))
-        if value is None:
-            errors[key] = f"{label}应为：{choice_labels(choices)}。" if raw.get(key) else f"{label}不能为空。"
-        return value or ""
-
-    gender = pick("gender", Gender, "性别")
-    ethnicity = str(raw.get("ethnicity") or "").strip()
-    if ethnicity and not ethnicity.endswith("族") and f"{ethnicity}族" in ETHNICITIES:
-        ethnicity = f"{ethnicity}族"
-    if ethnicity not in ETHNICITIES:
-        errors["ethnicity"] = f"民族“{ethnicity}”不是56个民族的规范名称。" if ethnicity else "民族不能为空。"
-    education = pick("education", Education, "学历")
-    occupation = pick("occupation", Occupation, "职业")
+    name = clean_name(raw, errors)
+    gender = pick_choice(raw, "gender", Gender, "性别", errors)
+    ethnicity = clean_ethnicity(raw, errors)
+    education = pick_choice(raw, "education", Education, "学历", errors)
+    occupation = pick_choice(raw, "occupation", Occupation, "职业", errors)
     category = choice_value(MemberCategory, raw.get("category") or MemberCategory.FULL)
     if category is None:
         errors["category"] = f"党员类别应为：{choice_labels(MemberCategory)}。"
     birth_date = _as_date(raw.get("birth_date"), "birth_date", errors)
     joined_on = _as_date(raw.get("joined_on"), "joined_on", errors)
     confirmed_on = _as_date(raw.get("confirmed_on"), "confirmed_on", errors)
-
-    warnings: list[str] = []
-    id_number = ""
-    try:
-        check = check_id_number(str(raw.get("id_number") or ""), birth_date=birth_date, gender=gender or None)
-        id_number, warnings = check.number, list(check.warnings)
-        birth_date = birth_date or check.birth_date
-    except ValidationError as exc:
-        errors["id_number"] = exc.messages[0]
-
-    phone = "".join(str(raw.get("phone") or "").split())
-    if phone and not _PHONE.match(phone):
-        errors["phone"] = "联系电话应为11位手机号或带区号的固定电话。"
+    id_number, birth_date, warnings = clean_id_number(raw, birth_date, gender, errors)
+    phone = clean_phone(raw, errors)
 
     today = timezone.localdate()
     if birth_date is None and "birth_date" not in errors and "id_number" not in errors:
@@ -181,25 +156,13 @@ def clean_member_data(raw: dict, *, instance: Member | None = None, check_regist
 
 def apply_member_data(member: Member, data: MemberData) -> Member:
     """Copy cleaned data onto a (possibly unsaved) member, encrypting and deriving as needed."""
-    crypto = provider()
     for attr in ("name", "gender", "ethnicity", "birth_date", "education", "occupation"):
         setattr(member, attr, getattr(data, attr))
     member.joined_on, member.confirmed_on, member.category = data.joined_on, data.confirmed_on, data.category
-    member.id_number_enc = crypto.encrypt(data.id_number)
-    member.id_number_hash = id_number_index(data.id_number)
-    member.id_number_masked = mask_id_number(data.id_number)
-    member.phone_enc = crypto.encrypt(data.phone) if data.phone else ""
-    member.phone_masked = mask_phone(data.phone) if data.phone else ""
-    derive_member_keys(member)
-    return member
-
-
-def derive_member_keys(member: Member) -> None:
-    member.stroke_key = stroke_key(member.name)
-    member.pinyin = pinyin_full(member.name)[:200]
-    member.pinyin_initials = pinyin_initials(member.name)[:30]
+    store_person(member, id_number=data.id_number, phone=data.phone)
     if member.org_id is not None:
         member.org_path = member.org.path
+    return member
 
 
 def _require_active_org_in_scope(actor, action: str, org: Organization) -> None:
@@ -236,7 +199,7 @@ def update_contact(*, actor, member: Member, phone: str) -> Member:
     """A member's own self-service: only the phone number."""
     member = get_scoped_or_404(actor, "change_contact", Member.objects.select_for_update(), pk=member.pk)
     phone = "".join((phone or "").split())
-    if phone and not _PHONE.match(phone):
+    if phone and not PHONE.match(phone):
         raise ValidationError({"phone": "联系电话应为11位手机号或带区号的固定电话。"})
     member.phone_enc = provider().encrypt(phone) if phone else ""
     member.phone_masked = mask_phone(phone) if phone else ""
