@@ -25,6 +25,11 @@ ORG, MEMBER, POST, ORG_REQUEST, AUDIT, ACCOUNT, JOB = (
 )
 # Member lifecycle: development (applicants to 转正), transfers and 流动党员, versioned rule sets.
 DEVELOPMENT, TRANSFER, RULESET = "development", "transfer", "ruleset"
+# 党费: the branch keeps the ledger; "approve" is the 上一级党委's approval of hardship relief
+# (RULES.md 1.7); "remit" and "spend" record remittance up the tree and the use of dues (1.14, 1.15).
+DUES = "dues"
+_BRANCH_DUES = frozenset({"view", "add", "change", "export", "import"})
+_COMMITTEE_DUES = _BRANCH_DUES | {"approve", "remit", "spend"}
 
 # 发展党员: "approve" is the 上级党委's part (备案, 预审, 派人谈话, 审批 — RULES.md 2.4, 2.9, 2.11,
 # 2.12); "exception" records a documented departure from a timing rule, which stays visible.
@@ -60,6 +65,7 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         JOB: frozenset({"view"}),
         DEVELOPMENT: _COMMITTEE_DEVELOPMENT,
         TRANSFER: _BRANCH_TRANSFER | {"relay"},
+        DUES: _COMMITTEE_DUES,
         RULESET: frozenset({"view", "add"}),
     },
     Role.COMMITTEE_ADMIN: {
@@ -70,6 +76,7 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         JOB: frozenset({"view"}),
         DEVELOPMENT: _COMMITTEE_DEVELOPMENT,
         TRANSFER: _BRANCH_TRANSFER,
+        DUES: _COMMITTEE_DUES,
         RULESET: frozenset({"view"}),
     },
     Role.BRANCH_SECRETARY: {
@@ -80,6 +87,7 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         JOB: frozenset({"view"}),
         DEVELOPMENT: _BRANCH_DEVELOPMENT,
         TRANSFER: _BRANCH_TRANSFER,
+        DUES: _BRANCH_DUES | {"remit", "spend"},
         RULESET: frozenset({"view"}),
     },
     # A member sees their own record and their own organisation, and edits only their contact details.

@@ -6,7 +6,9 @@ start-up (from its AppConfig.ready()):
     register_lapse_source("dues", "交纳党费", last_payment_dates)
 
 where `last_dates(member_ids) -> {member_id: date | None}` gives each member's latest date (None
-or absent: never). A member is listed only when EVERY registered source shows at least the rule's
+or absent: never). A source that only knows the members it has records of (the dues ledger knows
+nobody it never posted) registers with `absent_is_unknown=True`: an absent member is then not listed,
+because there is no fact to go on. A member is listed only when EVERY registered source shows at least the rule's
 months (rule "lapse_months") since the last date — or, for a member with no date in a source,
 since joining the Party (入党日期; the record keeps no date of joining the branch). The list is a
 prompt for the branch to look into, never a decision: 除名 still goes through a request.
@@ -34,14 +36,17 @@ class LapseSource:
     key: str
     label: str  # what the date is, e.g. "参加组织生活" / "交纳党费"
     last_dates: LastDates
+    absent_is_unknown: bool = False
 
 
 _SOURCES: dict[str, LapseSource] = {}
 
 
-def register_lapse_source(key: str, label: str, last_dates: LastDates) -> LapseSource:
+def register_lapse_source(
+    key: str, label: str, last_dates: LastDates, *, absent_is_unknown: bool = False
+) -> LapseSource:
     """Register (or replace) one source of "last date" facts."""
-    source = LapseSource(key, label, last_dates)
+    source = LapseSource(key, label, last_dates, absent_is_unknown)
     _SOURCES[key] = source
     return source
 
@@ -98,6 +103,8 @@ def possible_lapses(user, *, within: str | None = None, today: date) -> list[Lap
         for m in chunk:
             facts = []
             for s in sources:
+                if s.absent_is_unknown and m.pk not in found[s.key]:
+                    break
                 last = found[s.key].get(m.pk)
                 counted = last or m.joined_on
                 if add_months(counted, months) > today:
