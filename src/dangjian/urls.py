@@ -17,6 +17,7 @@ urlpatterns = [
     path("development/", include("dangjian.development.urls")),
     path("transfers/", include("dangjian.transfers.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("funds/", include("dangjian.funds.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
 ]

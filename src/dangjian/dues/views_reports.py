@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the views_reports work."""
+
+urlpatterns: list = []
