@@ -354,13 +354,13 @@ def make_names(n: int, seed: int) -> list[str]:
 
 
 def derive_names(names: list[str]) -> list[tuple[str, str, str]]:
-    """stroke_key, pinyin and initials exactly as the app derives them (derive_member_keys)."""
-    from dangjian.members.services import derive_member_keys
+    """stroke_key, pinyin and initials exactly as the app derives them (store_name_keys)."""
+    from dangjian.members.person import store_name_keys
 
     out = []
     for name in names:
         ns = SimpleNamespace(name=name, org_id=None)
-        derive_member_keys(ns)
+        store_name_keys(ns)
         out.append((ns.stroke_key, ns.pinyin, ns.pinyin_initials))
     return out
 

@@ -966,6 +966,7 @@ LIFECYCLE_DEMOS = (
     ("dangjian.development.demo", "发展党员"),
     ("dangjian.transfers.demo", "组织关系接转"),
     ("dangjian.members.status_demo", "党籍"),
+    ("dangjian.dues.demo", "党费"),
 )
 
 

@@ -164,7 +164,9 @@ class DuesMonth(models.Model):
         "members.Member", on_delete=models.PROTECT, related_name="dues_months"
     )
     month = models.DateField(_("月份"))
-    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey(
+        "orgs.Organization", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     org_path = models.CharField(max_length=255, editable=False)
     category = models.CharField(_("交纳类别"), max_length=20)
     base = models.DecimalField(_("计算基数"), max_digits=12, decimal_places=2, null=True)
@@ -174,10 +176,29 @@ class DuesMonth(models.Model):
     paid_on = models.DateField(_("交纳日期"), null=True)
     method = models.CharField(_("交纳方式"), max_length=10, choices=Method.choices, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
-    relief = models.ForeignKey(DuesRelief, null=True, on_delete=models.PROTECT, related_name="+")
-    base_row = models.ForeignKey(DuesBase, null=True, on_delete=models.PROTECT, related_name="+")
+    relief = models.ForeignKey(
+        DuesRelief,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
+    base_row = models.ForeignKey(
+        DuesBase,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
     posted_at = models.DateTimeField(_("入账时间"))
 
     class Meta:

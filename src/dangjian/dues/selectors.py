@@ -21,6 +21,12 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+def money_sum(rows: QuerySet, field: str) -> Decimal:
+    """SUM of a money column in 元, to the fen on both databases (SQLite returns a long scale)."""
+    return Decimal(rows.aggregate(s=Sum(field))["s"] or ZERO).quantize(CENT)
 
 
 def months_for(user, *, action: str = "view", within: str | None = None) -> QuerySet[DuesMonth]:
@@ -174,8 +180,9 @@ class Totals:
     def add(self, other: Totals | dict) -> None:
         get = other.get if isinstance(other, dict) else other.__dict__.get
         self.members += get("members") or 0
-        self.due += get("due") or ZERO
-        self.paid += get("paid") or ZERO
+        # SQLite sums decimals as floats-in-text: bring every sum back to fen
+        self.due += Decimal(get("due") or ZERO).quantize(CENT)
+        self.paid += Decimal(get("paid") or ZERO).quantize(CENT)
         self.unpaid += get("unpaid") or 0
 
     @property
@@ -231,8 +238,8 @@ def voluntary_totals(user, *, within: str, start: date, end: date) -> dict[str, 
         kind=EntryKind.VOLUNTARY, month__gte=start, month__lte=end
     )
     return {
-        "all": rows.aggregate(s=Sum("amount"))["s"] or ZERO,
-        "to_centre": rows.filter(to_centre=True).aggregate(s=Sum("amount"))["s"] or ZERO,
+        "all": money_sum(rows, "amount"),
+        "to_centre": money_sum(rows.filter(to_centre=True), "amount"),
     }
 
 
@@ -240,7 +247,7 @@ def collected(org: Organization, *, start: date, end: date, subtree: bool = True
     """Dues actually paid (monthly dues, not voluntary) at `org` (and below) over the months."""
     rows = DuesOrgMonth.objects.filter(month__gte=start, month__lte=end)
     rows = rows.filter(org_path__startswith=org.path) if subtree else rows.filter(org=org)
-    return rows.aggregate(s=Sum("paid"))["s"] or ZERO
+    return money_sum(rows, "paid")
 
 
 def members_without_base(user, *, within: str | None = None, month: date) -> QuerySet[Member]:

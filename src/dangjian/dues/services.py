@@ -19,7 +19,6 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -40,6 +39,7 @@ from dangjian.dues.models import (
     ReliefState,
 )
 from dangjian.dues.rules import DOMAIN
+from dangjian.dues.selectors import money_sum
 from dangjian.dues.standards import Category, amount_for, parse_base
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
@@ -334,8 +334,8 @@ def _resync(pairs: Iterable[tuple[int, date]]) -> set[tuple[int, date]]:
     for member_id, month in set(pairs):
         row = DuesMonth.objects.select_for_update().get(member_id=member_id, month=month)
         entries = DuesEntry.objects.filter(member_id=member_id, month=month)
-        adjust = entries.filter(kind=EntryKind.DUE_ADJUST).aggregate(s=Sum("amount"))["s"] or 0
-        paid = entries.filter(kind=EntryKind.PAYMENT).aggregate(s=Sum("amount"))["s"] or 0
+        adjust = money_sum(entries.filter(kind=EntryKind.DUE_ADJUST), "amount")
+        paid = money_sum(entries.filter(kind=EntryKind.PAYMENT), "amount")
         last = (
             entries.filter(kind=EntryKind.PAYMENT, amount__gt=0, corrected_by__isnull=True)
             .order_by("-paid_on", "-id")
@@ -525,7 +525,7 @@ def record_branch_month(
                 """,
                 [paid_on, method, user.pk if user else None, org.pk, month, batch],
             )
-        total = DuesEntry.objects.filter(batch=batch).aggregate(s=Sum("amount"))["s"] or Decimal(0)
+        total = money_sum(DuesEntry.objects.filter(batch=batch), "amount")
         partial = 0
         for member_id, amount in amounts.items():
             if amount > 0:

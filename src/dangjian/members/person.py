@@ -86,6 +86,11 @@ def store_person(person, *, id_number: str, phone: str) -> None:
     person.id_number_masked = mask_id_number(id_number)
     person.phone_enc = crypto.encrypt(phone) if phone else ""
     person.phone_masked = mask_phone(phone) if phone else ""
+    store_name_keys(person)
+
+
+def store_name_keys(person) -> None:
+    """The name's sort keys: 姓氏笔画 and pinyin (full and initials)."""
     person.stroke_key = stroke_key(person.name)
     person.pinyin = pinyin_full(person.name)[:200]
     person.pinyin_initials = pinyin_initials(person.name)[:30]
