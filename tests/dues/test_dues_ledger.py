@@ -295,3 +295,21 @@ def test_rollup_sums_children_from_the_records(county):
     # the branch secretary's roll-up only sees the branch
     rows, total = rollup(county.users["zhibu"], root=county.gongwei, start=ago(1), end=ago(1))
     assert total.due == D("160.00")
+
+
+def test_set_based_writes_leave_one_audit_event_each(county):
+    from auditlog.models import LogEntry
+
+    give_bases(county)
+    zhibu = county.users["zhibu"]
+    services.close_month(actor=zhibu, month=ago(1), within=county.branch_a1)
+    services.record_branch_month(
+        actor=zhibu, org=county.branch_a1, month=ago(1), paid_on=timezone.localdate()
+    )
+    events = {
+        e.additional_data["event"]: e
+        for e in LogEntry.objects.filter(actor=zhibu)
+        if (e.additional_data or {}).get("event", "").startswith("dues_")
+    }
+    assert events["dues_close"].additional_data["posted"] == 4
+    assert events["dues_branch_payment"].additional_data["full"] == 4

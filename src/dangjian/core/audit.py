@@ -29,6 +29,8 @@ EVENT_LABELS = {
     "token_issued": "签发接口令牌",
     "token_revoked": "吊销接口令牌",
     "grant_changed": "授权变更",
+    "dues_close": "党费月度入账",
+    "dues_branch_payment": "整支部登记党费",
 }
 
 
@@ -59,7 +61,9 @@ def record_event(
     return LogEntry.objects.create(
         content_type=ContentType.objects.get_for_model(model),
         object_pk=str(getattr(target, "pk", "") or ""),
-        object_id=getattr(target, "pk", None) if isinstance(getattr(target, "pk", None), int) else None,
+        object_id=getattr(target, "pk", None)
+        if isinstance(getattr(target, "pk", None), int)
+        else None,
         object_repr=str(target)[:200] if target is not None else "",
         action=LogEntry.Action.ACCESS,
         changes={},
@@ -84,7 +88,9 @@ def describe_changes(entry: LogEntry) -> list[tuple[str, str, str]]:
     model = entry.content_type.model_class() if entry.content_type_id else None
     rows = []
     for name, change in (entry.changes_dict or {}).items():
-        before, after = (list(change) + ["", ""])[:2] if isinstance(change, list | tuple) else ("", change)
+        before, after = (
+            (list(change) + ["", ""])[:2] if isinstance(change, list | tuple) else ("", change)
+        )
         label, show = name, lambda v: v
         if model is not None:
             try:
@@ -143,7 +149,14 @@ def register_models() -> None:
     from dangjian.members.models import Member
     from dangjian.orgs.models import Organization, OrgChangeRequest, Post
 
-    secret = ["id_number_enc", "id_number_hash", "phone_enc", "stroke_key", "pinyin", "pinyin_initials"]
+    secret = [
+        "id_number_enc",
+        "id_number_hash",
+        "phone_enc",
+        "stroke_key",
+        "pinyin",
+        "pinyin_initials",
+    ]
     auditlog.register(Organization, exclude_fields=["depth", "numchild"])
     auditlog.register(Member, exclude_fields=secret)
     auditlog.register(Post)
@@ -152,5 +165,12 @@ def register_models() -> None:
     auditlog.register(RuleSet)
     auditlog.register(
         User,
-        include_fields=["username", "display_name", "email", "is_active", "expires_on", "must_change_password"],
+        include_fields=[
+            "username",
+            "display_name",
+            "email",
+            "is_active",
+            "expires_on",
+            "must_change_password",
+        ],
     )
