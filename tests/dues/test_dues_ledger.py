@@ -313,3 +313,19 @@ def test_set_based_writes_leave_one_audit_event_each(county):
     }
     assert events["dues_close"].additional_data["posted"] == 4
     assert events["dues_branch_payment"].additional_data["full"] == 4
+
+
+def test_monthly_command_posts_the_whole_tree_and_rejects_bad_months(county):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    give_bases(county)
+    out = StringIO()
+    call_command("dues-close", "--month", ago(1).strftime("%Y-%m"), stdout=out)
+    assert "新入账12人" in out.getvalue()
+    assert DuesMonth.objects.filter(month=ago(1)).count() == 12
+    with pytest.raises(CommandError, match="月份格式"):
+        call_command("dues-close", "--month", "2026-13")
+    with pytest.raises(CommandError, match="还没有到"):
+        call_command("dues-close", "--month", add_months(this_month(), 1).strftime("%Y-%m"))
