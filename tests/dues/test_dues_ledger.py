@@ -329,3 +329,42 @@ def test_monthly_command_posts_the_whole_tree_and_rejects_bad_months(county):
         call_command("dues-close", "--month", "2026-13")
     with pytest.raises(CommandError, match="还没有到"):
         call_command("dues-close", "--month", add_months(this_month(), 1).strftime("%Y-%m"))
+
+
+def test_probationary_member_pays_from_the_month_of_admission(county):
+    """RULES.md 1.8: a 预备党员 pays from the day the 支部大会 admits them — that month on."""
+    admitted = add_months(ago(1), 0).replace(day=20)
+    m = member_in(
+        county.branch_a1, birth_date=date(1995, 3, 1), joined_on=admitted, confirmed_on=None,
+        category="probationary",
+    )  # fmt: skip
+    zhibu = county.users["zhibu"]
+    services.set_base(actor=zhibu, member=m, category="salaried", base="5000", from_month=ago(1))
+    with pytest.raises(ValidationError, match="起始月份不能早于"):
+        services.set_base(
+            actor=zhibu, member=m, category="salaried", base="5000", from_month=ago(2)
+        )
+    services.close_month(actor=zhibu, month=ago(2), within=county.branch_a1)
+    services.close_month(actor=zhibu, month=ago(1), within=county.branch_a1)
+    assert not DuesMonth.objects.filter(member=m, month=ago(2)).exists()
+    assert DuesMonth.objects.get(member=m, month=ago(1)).due == D("50.00")
+    with pytest.raises(ValidationError, match="还不是党员"):
+        services.record_payment(
+            actor=zhibu, member=m, lines=[PaymentLine(ago(2))], paid_on=timezone.localdate()
+        )
+
+
+def test_members_not_in_good_standing_are_not_posted_or_paid(county):
+    from dangjian.members.choices import MemberStatus
+
+    give_bases(county)
+    m = county.members["a1"][0]
+    m.status = MemberStatus.SUSPENDED
+    m.save(update_fields=["status"])
+    zhibu = county.users["zhibu"]
+    result = services.close_month(actor=zhibu, month=ago(1), within=county.branch_a1)
+    assert result.posted == 3
+    with pytest.raises(ValidationError, match="停止党籍"):
+        services.record_payment(
+            actor=zhibu, member=m, lines=[PaymentLine(ago(1))], paid_on=timezone.localdate()
+        )
