@@ -47,6 +47,8 @@ from dangjian.core.scope import scope_paths
 IMPORTERS = {
     "members": "dangjian.members.importers.MemberImporter",
     "orgs": "dangjian.orgs.importers.OrgImporter",
+    "dues_bases": "dangjian.dues.importers.DuesBaseImporter",
+    "dues_payments": "dangjian.dues.importers.DuesPaymentImporter",
 }
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv")
 
@@ -379,6 +381,8 @@ class Checked:
     warnings: list[dict] = field(default_factory=list)
     total: int = 0
     summary: list[tuple[str, int]] = field(default_factory=list)  # e.g. [(organisation, rows)]
+    # Optional per-row preview: {"title", "columns", "rows": [[text…]], "more": n, "notes": [text]}
+    preview: dict = field(default_factory=dict)
 
 
 class Importer:
@@ -613,7 +617,12 @@ class Importer:
             actor=actor,
             obj=job,
             org_path=job.org_path,
-            detail={"kind": self.kind, "rows": rows, "job": job.pk, "filename": job.params.get("filename", "")},
+            detail={
+                "kind": self.kind,
+                "rows": rows,
+                "job": job.pk,
+                "filename": job.params.get("filename", ""),
+            },
         )
 
     def commit(
@@ -780,6 +789,8 @@ def run_check(*, job: Job, progress: Progress, kind: str) -> dict:
             "warning_count": len(checked.warnings),
             "summary": checked.summary[:200],
         }
+        if checked.preview:
+            result["preview"] = checked.preview
         if checked.errors:
             discard_file(job)
             result.update(ok=False, seconds=round(time.monotonic() - started, 2))

@@ -97,7 +97,13 @@ def import_page(request, *, kinds: list[str] | None = None):
             kind=form.cleaned_data["kind"], actor=request.user, uploaded=form.cleaned_data["file"]
         )
         return redirect("core:job", pk=job.pk)
-    recent = jobs_for(request.user).filter(created_by=request.user, parent__isnull=True)[:10]
+    recent = list(jobs_for(request.user).filter(created_by=request.user, parent__isnull=True)[:10])
+    for job in recent:  # the kind's name and counting word ("党费基数（工资表）", 名/个/笔)
+        importer = (
+            imports.get_importer(job.import_kind) if job.import_kind in imports.IMPORTERS else None
+        )
+        job.import_title = importer.title if importer else job.get_kind_display()
+        job.import_unit = importer.noun[:1] if importer else "条"
     return render(
         request,
         "core/import.html",

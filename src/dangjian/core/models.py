@@ -26,6 +26,10 @@ class JobKind(models.TextChoices):
     MEMBERS_IMPORT = "members_import", _("导入党员")
     ORGS_CHECK = "orgs_check", _("检查党组织导入文件")
     ORGS_IMPORT = "orgs_import", _("导入党组织")
+    DUES_BASES_CHECK = "dues_bases_check", _("检查党费基数（工资表）导入文件")
+    DUES_BASES_IMPORT = "dues_bases_import", _("导入党费基数（工资表）")
+    DUES_PAYMENTS_CHECK = "dues_payments_check", _("检查党费交纳记录导入文件")
+    DUES_PAYMENTS_IMPORT = "dues_payments_import", _("导入党费交纳记录")
 
 
 class Job(models.Model):
@@ -134,7 +138,9 @@ class RuleSet(models.Model):
         verbose_name_plural = _("规则版本")
         ordering = ["domain", "-effective_from"]
         constraints = [
-            models.UniqueConstraint(fields=["domain", "effective_from"], name="core_ruleset_domain_day")
+            models.UniqueConstraint(
+                fields=["domain", "effective_from"], name="core_ruleset_domain_day"
+            )
         ]
 
     def __str__(self) -> str:
