@@ -28,12 +28,14 @@ import random
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import reduce
+from operator import or_
 
 from auditlog.context import disable_auditlog
 from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, ProtectedError, RestrictedError
+from django.db.models import Count, ProtectedError, Q, RestrictedError
 from django.utils import timezone
 
 from dangjian.accounts.models import Grant, User
@@ -945,6 +947,17 @@ def wipe_project_data() -> int:
     Organization.objects.update(merged_into=None)
     remaining = [m for m in project_models() if m._base_manager.exists()]
     deleted = 0
+    for model in remaining:  # ledgers: corrections name the entry they correct; remove them first
+        own = [
+            f.name
+            for f in model._meta.concrete_fields
+            if f.is_relation and f.null and f.related_model is model
+        ]
+        if own:
+            linked = model._base_manager.filter(
+                reduce(or_, (Q(**{f"{name}__isnull": False}) for name in own))
+            )
+            deleted += linked._raw_delete(linked.db)
     while remaining:
         progress = False
         for model in list(remaining):
@@ -967,6 +980,7 @@ LIFECYCLE_DEMOS = (
     ("dangjian.transfers.demo", "组织关系接转"),
     ("dangjian.members.status_demo", "党籍"),
     ("dangjian.dues.demo", "党费"),
+    ("dangjian.funds.demo", "经费"),
 )
 
 

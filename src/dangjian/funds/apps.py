@@ -5,3 +5,11 @@ class FundsConfig(AppConfig):
     name = "dangjian.funds"
     label = "funds"
     verbose_name = "经费"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from dangjian.funds import rules  # noqa: F401  (registers the "funds" rule domain)
+        from dangjian.funds.models import FundEntry
+
+        auditlog.register(FundEntry)

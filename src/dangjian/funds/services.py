@@ -1,0 +1,482 @@
+"""Writes on the funds ledger. Transactional, scoped, audited; keyword-only, first argument `actor`.
+
+Nothing is edited or deleted: a remittance writes a pair of entries (sent here, received there),
+an expense one entry, a correction a reversing entry (and optionally the right one). Every write
+that takes money out re-reads the balance with the organisation's row locked and refuses to go
+below zero (量入为出, RULES.md 1.15). Uses of 党费 are limited to those the regulation permits and
+need a recorded collective decision (集体讨论, RULES.md 1.15).
+
+Scope: "remit" on DUES at the sending organisation for remittances and allocations, "spend" at the
+organisation for expenses and other income; corrections need the action that made the entry.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from dangjian.accounts.roles import DUES
+from dangjian.core.scope import path_in_scope
+from dangjian.development.services import DOCUMENT_TYPES, MAX_DOCUMENT_BYTES
+from dangjian.funds.models import (
+    DUES_PURPOSES,
+    KIND_DIRECTION,
+    Fund,
+    FundEntry,
+    Kind,
+    Purpose,
+)
+from dangjian.funds.selectors import dues_balance, year_period
+from dangjian.orgs.models import Organization
+
+CENT = Decimal("0.01")
+CENTRE_NAME = "党中央"
+CENTRE_VIA = "党中央（经基层党委）"
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+def _user(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _require(actor, action: str, path: str) -> None:
+    """Out of scope is "does not exist" (404), as everywhere else."""
+    if actor is not None and not path_in_scope(actor, action, DUES, path):
+        raise Http404
+
+
+def _money(raw, label: str, *, allow_zero: bool = False) -> Decimal:
+    try:
+        value = Decimal(str(raw).strip().replace(",", "").replace("，", ""))
+    except (InvalidOperation, ValueError):
+        raise ValidationError({"amount": f"{label}应为金额数字（元）。"}) from None
+    if not value.is_finite() or value < 0 or value != value.quantize(CENT):
+        raise ValidationError({"amount": f"{label}应为不小于0、最多两位小数的金额（元）。"})
+    if value == 0 and not allow_zero:
+        raise ValidationError({"amount": f"{label}应大于0。"})
+    return value.quantize(CENT)
+
+
+def _day(value: date | None, label: str = "发生日期", key: str = "occurred_on") -> date:
+    if value is None:
+        raise ValidationError({key: f"请填写{label}。"})
+    if value > _today():
+        raise ValidationError({key: f"{label}不能晚于今天。"})
+    return value
+
+
+def _period(period) -> tuple[date | None, date | None]:
+    """A year (2025) or a (start, end) pair of dates; None for no period."""
+    if period in (None, ""):
+        return None, None
+    if isinstance(period, tuple | list):
+        start, end = period
+        if start > end:
+            raise ValidationError({"period": "所属期间的起始日期不能晚于截止日期。"})
+        return start, end
+    try:
+        year = int(period)
+    except (TypeError, ValueError):
+        raise ValidationError({"period": "所属年度应为四位年份。"}) from None
+    if not 1921 <= year <= _today().year:
+        raise ValidationError({"period": "所属年度不正确。"})
+    return year_period(year)
+
+
+def _lock(org: Organization) -> None:
+    """Serialise money leaving one organisation: concurrent writes wait for each other."""
+    list(Organization.objects.select_for_update().filter(pk=org.pk).values_list("pk"))
+
+
+def _check_balance(org: Organization) -> None:
+    """After the write, inside its transaction: nothing may leave what the organisation holds."""
+    bal = dues_balance(org)
+    if bal.balance < 0:
+        raise ValidationError(
+            {
+                "amount": f"{org}的党费结余不足：本次登记后结余将为{bal.balance}元。"
+                "党费使用应量入为出（《关于中国共产党党费收缴、使用和管理的规定》第十七条）。"
+            }
+        )
+    if bal.held_for_centre < 0:
+        raise ValidationError(
+            {
+                "centre_amount": f"{org}代收的应全额上缴中央的自愿多交党费不足："
+                f"本次登记后将为{bal.held_for_centre}元（按规定应经基层党委全额上缴中央，《关于中国共产党党费收缴、使用和管理的规定》第十一条）。"
+            }
+        )
+
+
+def check_document(upload) -> None:
+    """The same file types and size limit as development documents."""
+    name = getattr(upload, "name", "") or ""
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in DOCUMENT_TYPES:
+        allowed = "、".join(sorted(t.lstrip(".").upper() for t in DOCUMENT_TYPES))
+        raise ValidationError({"document": f"文件“{name}”的类型不支持，只能上传{allowed}文件。"})
+    size = getattr(upload, "size", 0) or 0
+    if size == 0:
+        raise ValidationError({"document": f"文件“{name}”是空文件。"})
+    if size > MAX_DOCUMENT_BYTES:
+        raise ValidationError(
+            {
+                "document": f"文件“{name}”有{size / 1024 / 1024:.1f}MB，"
+                f"超过{MAX_DOCUMENT_BYTES // 1024 // 1024}MB的上限。"
+            }
+        )
+
+
+def _new(**fields) -> FundEntry:
+    fields.setdefault("direction", KIND_DIRECTION[fields["kind"]])
+    fields["org_path"] = fields["org"].path
+    entry = FundEntry(**fields)
+    entry.save()  # one by one: auditlog records each entry
+    return entry
+
+
+# --- remittance (RULES.md 1.10, 1.14) -------------------------------------------------------------
+
+
+def record_remittance(
+    *,
+    actor,
+    from_org: Organization,
+    to_org: Organization | None,
+    amount,
+    occurred_on: date,
+    period=None,
+    note: str = "",
+    centre_amount=0,
+) -> list[FundEntry]:
+    """上缴党费: `from_org` sends dues up to `to_org` (an organisation above it in our tree) or,
+    with `to_org` None, to the Centre. Writes the pair — 上缴 at the sender and 收到下级上缴 at the
+    receiver inside our tree — in one transaction. `centre_amount` passes on voluntary payments
+    that go wholly to the Centre (RULES.md 1.10) as a pair of its own, kept apart from the dues
+    the sender holds. Returns the entries written, the sender's first."""
+    _require(actor, "remit", from_org.path)
+    if to_org is not None:
+        if to_org.pk == from_org.pk or not from_org.path.startswith(to_org.path):
+            raise ValidationError({"to_org": "党费只能上缴给本组织的上级党组织。"})
+    amount = _money(amount, "上缴金额", allow_zero=True)
+    centre_amount = _money(centre_amount or 0, "代转中央的自愿多交党费", allow_zero=True)
+    if amount == 0 and centre_amount == 0:
+        raise ValidationError({"amount": "上缴金额应大于0。"})
+    occurred_on = _day(occurred_on, "上缴日期")
+    start, end = _period(period)
+    if to_org is None:
+        name = CENTRE_NAME if from_org.org_type == "work_committee" else CENTRE_VIA
+    else:
+        name = ""
+    batch = uuid.uuid4().hex
+    common = {
+        "fund": Fund.DUES,
+        "occurred_on": occurred_on,
+        "period_start": start,
+        "period_end": end,
+        "note": (note or "").strip()[:500],
+        "batch": batch,
+        "recorded_by": _user(actor),
+    }
+    written = []
+    with transaction.atomic():
+        _lock(from_org)
+        for value, centre in ((amount, False), (centre_amount, True)):
+            if value == 0:
+                continue
+            written.append(
+                _new(
+                    org=from_org,
+                    kind=Kind.REMIT_OUT,
+                    amount=value,
+                    counterparty=to_org,
+                    counterparty_name=name,
+                    centre_voluntary=centre,
+                    **common,
+                )
+            )
+            if to_org is not None:
+                written.append(
+                    _new(
+                        org=to_org,
+                        kind=Kind.REMIT_IN,
+                        amount=value,
+                        counterparty=from_org,
+                        centre_voluntary=centre,
+                        **common,
+                    )
+                )
+        _check_balance(from_org)
+    return written
+
+
+def record_allocation(
+    *,
+    actor,
+    from_org: Organization | None,
+    to_org: Organization,
+    amount,
+    occurred_on: date,
+    purpose: str = "",
+    counterparty_name: str = "",
+    note: str = "",
+) -> list[FundEntry]:
+    """上级下拨党费 (RULES.md 1.15: funds allocated are 专款专用, their purpose is recorded).
+    Inside our tree `from_org` is above `to_org` and both sides are written; from outside it
+    (`from_org` None, e.g. the county 组织部) only the receipt is, under `counterparty_name`."""
+    if from_org is not None:
+        _require(actor, "remit", from_org.path)
+        if to_org.pk == from_org.pk or not to_org.path.startswith(from_org.path):
+            raise ValidationError({"to_org": "党费只能下拨给本组织的下级党组织。"})
+    else:
+        _require(actor, "remit", to_org.path)
+        counterparty_name = (counterparty_name or "").strip()
+        if not counterparty_name:
+            raise ValidationError({"counterparty_name": "请填写拨款单位。"})
+    if purpose and purpose not in DUES_PURPOSES:
+        raise ValidationError({"purpose": "下拨党费的用途应在党费使用范围内。"})
+    amount = _money(amount, "下拨金额")
+    occurred_on = _day(occurred_on, "下拨日期")
+    common = {
+        "fund": Fund.DUES,
+        "occurred_on": occurred_on,
+        "purpose": purpose,
+        "note": (note or "").strip()[:500],
+        "batch": uuid.uuid4().hex,
+        "recorded_by": _user(actor),
+        "amount": amount,
+    }
+    with transaction.atomic():
+        written = []
+        if from_org is not None:
+            _lock(from_org)
+            written.append(
+                _new(org=from_org, kind=Kind.ALLOCATION_OUT, counterparty=to_org, **common)
+            )
+        written.append(
+            _new(
+                org=to_org,
+                kind=Kind.ALLOCATION_IN,
+                counterparty=from_org,
+                counterparty_name=counterparty_name[:200] if from_org is None else "",
+                **common,
+            )
+        )
+        if from_org is not None:
+            _check_balance(from_org)
+    return written
+
+
+# --- expenses (RULES.md 1.15) ---------------------------------------------------------------------
+
+
+def record_expense(
+    *,
+    actor,
+    org: Organization,
+    fund: str = Fund.DUES,
+    purpose: str,
+    amount,
+    occurred_on: date,
+    decision_body: str = "",
+    decision_on: date | None = None,
+    decision_summary: str = "",
+    document=None,
+    approved_by=None,
+    counterparty_name: str = "",
+    note: str = "",
+) -> FundEntry:
+    """支出. For 党费: only a permitted use, only after a recorded 集体讨论, only within the balance."""
+    _require(actor, "spend", org.path)
+    if fund != Fund.DUES:
+        raise ValidationError({"fund": "目前只能登记党费的支出。"})
+    if not org.is_active:
+        raise ValidationError(f"{org}已撤销，不能再登记支出。")
+    if purpose not in DUES_PURPOSES:
+        allowed = "；".join(str(Purpose(p).label) for p in DUES_PURPOSES)
+        raise ValidationError(
+            {
+                "purpose": "党费只能用于："
+                + allowed
+                + "（《关于中国共产党党费收缴、使用和管理的规定》"
+                "第十八条）。"
+            }
+        )
+    amount = _money(amount, "支出金额")
+    occurred_on = _day(occurred_on, "支出日期")
+    decision_body = (decision_body or "").strip()
+    decision_summary = (decision_summary or "").strip()
+    errors = {}
+    if not decision_body:
+        errors["decision_body"] = (
+            "党费的使用须经集体讨论：请填写讨论决定的会议（如党委会、支委会）。"
+        )
+    if decision_on is None:
+        errors["decision_on"] = "请填写集体讨论的日期。"
+    elif decision_on > occurred_on:
+        errors["decision_on"] = "集体讨论应在支出之前，讨论日期不能晚于支出日期。"
+    if not decision_summary:
+        errors["decision_summary"] = "请填写集体讨论的意见（讨论决定的内容）。"
+    if errors:
+        raise ValidationError(errors)
+    if document:
+        check_document(document)
+    with transaction.atomic():
+        _lock(org)
+        entry = FundEntry(
+            org=org,
+            org_path=org.path,
+            fund=fund,
+            direction=KIND_DIRECTION[Kind.EXPENSE],
+            kind=Kind.EXPENSE,
+            amount=amount,
+            occurred_on=occurred_on,
+            counterparty_name=(counterparty_name or "").strip()[:200],
+            purpose=purpose,
+            decision_body=decision_body[:100],
+            decision_on=decision_on,
+            decision_summary=decision_summary,
+            approved_by=approved_by,
+            note=(note or "").strip()[:500],
+            batch=uuid.uuid4().hex,
+            recorded_by=_user(actor),
+        )
+        if document:
+            entry.document_name = PurePath(document.name).name[:200]
+            entry.document_size = document.size
+            entry.document.save(entry.document_name, document, save=False)
+        entry.save()
+        _check_balance(org)
+    return entry
+
+
+# --- corrections ----------------------------------------------------------------------------------
+
+_ACTION = {
+    Kind.REMIT_OUT: "remit",
+    Kind.REMIT_IN: "remit",
+    Kind.ALLOCATION_OUT: "remit",
+    Kind.ALLOCATION_IN: "remit",
+    Kind.EXPENSE: "spend",
+    Kind.INCOME: "spend",
+}
+_COPIED = (
+    "org_id",
+    "org_path",
+    "fund",
+    "direction",
+    "kind",
+    "counterparty_id",
+    "counterparty_name",
+    "centre_voluntary",
+    "period_start",
+    "period_end",
+    "purpose",
+    "decision_body",
+    "decision_on",
+    "decision_summary",
+    "document",
+    "document_name",
+    "document_size",
+    "approved_by_id",
+)
+
+
+def correction_group(entry: FundEntry) -> list[FundEntry]:
+    """The entries corrected together: both sides of a remittance or an allocation."""
+    if not entry.batch or entry.corrects_id is not None:
+        return [entry]
+    return list(
+        FundEntry.objects.filter(
+            batch=entry.batch, centre_voluntary=entry.centre_voluntary, corrects__isnull=True
+        ).order_by("id")
+    )
+
+
+def correction_scope(entry: FundEntry) -> tuple[str, str]:
+    """(action, organisation path) a correction needs: for the receiving side of a pair inside our
+    tree the sender's (the sender corrects what it sent), else the entry's own."""
+    if entry.kind in (Kind.REMIT_IN, Kind.ALLOCATION_IN) and entry.counterparty_id:
+        return _ACTION[entry.kind], entry.counterparty.path
+    return _ACTION[entry.kind], entry.org_path
+
+
+def correct_entry(
+    *,
+    actor,
+    entry: FundEntry,
+    reason: str,
+    amount=None,
+    occurred_on: date | None = None,
+) -> tuple[list[FundEntry], list[FundEntry]]:
+    """冲销 a mistaken entry by reversing entries naming it (both sides of a remittance or an
+    allocation together); with `amount`, the right entries follow, naming the originals in
+    `replaces`. Returns (reversals, replacements)."""
+    group = correction_group(entry)
+    action, path = correction_scope(entry)
+    _require(actor, action, path)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写更正原因。"})
+    if entry.corrects_id is not None:
+        raise ValidationError("这是一条冲销记录，不能再更正；如有错误请更正原记录的替代记录。")
+    if FundEntry.objects.filter(corrects__in=group).exists():
+        raise ValidationError("该记录已经更正过。")
+    new_amount = None
+    if amount not in (None, ""):
+        new_amount = _money(amount, "更正后的金额")
+    new_day = _day(occurred_on, "更正后的发生日期") if occurred_on else None
+    reversals, replacements = [], []
+    batch = uuid.uuid4().hex
+    with transaction.atomic():
+        orgs = Organization.objects.filter(pk__in={e.org_id for e in group}).order_by("pk")
+        for org in orgs:
+            _lock(org)
+        for old in group:
+            fields = {name: getattr(old, name) for name in _COPIED}
+            reversals.append(
+                _save(
+                    FundEntry(
+                        **fields,
+                        amount=-old.amount,
+                        occurred_on=old.occurred_on,
+                        note=f"冲销：{reason}"[:500],
+                        batch=old.batch,
+                        corrects=old,
+                        recorded_by=_user(actor),
+                    )
+                )
+            )
+        if new_amount is not None:
+            for old in group:
+                fields = {name: getattr(old, name) for name in _COPIED}
+                replacements.append(
+                    _save(
+                        FundEntry(
+                            **fields,
+                            amount=new_amount,
+                            occurred_on=new_day or old.occurred_on,
+                            note=f"更正后：{reason}"[:500],
+                            batch=batch,
+                            replaces=old,
+                            recorded_by=_user(actor),
+                        )
+                    )
+                )
+        for org in orgs:
+            _check_balance(org)
+    return reversals, replacements
+
+
+def _save(entry: FundEntry) -> FundEntry:
+    entry.save()
+    return entry
