@@ -30,6 +30,7 @@ EVENT_LABELS = {
     "token_revoked": "吊销接口令牌",
     "grant_changed": "授权变更",
     "dues_close": "党费月度入账",
+    "dues_bases": "批量核定党费基数",
     "dues_branch_payment": "整支部登记党费",
 }
 

@@ -185,6 +185,8 @@ def set_bases(*, actor, lines: list[BaseLine], source: str = BaseSource.IMPORT) 
         rows.append(_priced(line, actor=actor, source=source))
     with transaction.atomic():
         DuesBase.objects.bulk_create(rows, batch_size=2000)
+        if rows:
+            _bulk_event("dues_bases", actor=actor, detail={"rows": len(rows), "source": source})
     return len(rows)
 
 
