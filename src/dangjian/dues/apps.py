@@ -20,3 +20,8 @@ class DuesConfig(AppConfig):
         auditlog.register(DuesRelief)
         # RULES.md 1.13: six months without paying dues is one of the facts of 自行脱党.
         register_lapse_source("dues", "交纳党费", last_payment_dates, absent_is_unknown=True)
+
+        from dangjian.core.reminders import register_reminders
+        from dangjian.dues.reminders import dues_reminders
+
+        register_reminders("dues", dues_reminders)
