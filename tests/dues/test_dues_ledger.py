@@ -255,9 +255,9 @@ def test_six_month_list_boundary_and_lapse_hook(county):
     assert owing[a1[0].pk].months_owing == 7 and owing[a1[0].pk].owing == D("280.00")
     # the membership list sees the dues fact (the only lapse source registered in these tests
     # may include others; the dues one must be present for listed members)
-    rows = possible_lapses(gw, within=county.gongwei.path, today=today)
-    for row in rows:
-        assert any(f.source.key == "dues" for f in row.facts)
+    rows = {r.member.pk: r for r in possible_lapses(gw, within=county.gongwei.path, today=today)}
+    assert a1[0].pk in rows and a1[2].pk in rows
+    assert any(f.source.key == "dues" and f.last == last[a1[0].pk] for f in rows[a1[0].pk].facts)
 
 
 def test_member_never_posted_is_not_a_lapse_from_dues(county):

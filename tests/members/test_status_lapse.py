@@ -16,6 +16,18 @@ from dangjian.members.services import change_status
 TODAY = date(2024, 9, 10)
 
 
+@pytest.fixture(autouse=True)
+def _only_test_sources():
+    """The hook's own rules, with the real sources (the dues ledger) set aside meanwhile."""
+    from dangjian.members import lapse
+
+    saved = dict(lapse._SOURCES)
+    lapse._SOURCES.clear()
+    yield
+    lapse._SOURCES.clear()
+    lapse._SOURCES.update(saved)
+
+
 @pytest.fixture
 def ledgers():
     """Two dict-backed sources, as the life and dues modules would register: member id → last date."""

@@ -191,7 +191,10 @@ def test_suspended_list_shows_age_and_candidates(county, login):
     assert m.name in html and "25个月" in html and "应研究除名（自行脱党）" in html
 
 
-def test_lapse_page_explains_when_no_source_and_lists_with_one(county, login):
+def test_lapse_page_explains_when_no_source_and_lists_with_one(county, login, monkeypatch):
+    from dangjian.members import lapse
+
+    monkeypatch.setattr(lapse, "_SOURCES", {})  # the real sources (the dues ledger) set aside
     c = login(county.users["zhibu"])
     html = c.get(reverse("members:status_lapses")).content.decode()
     assert "党费收缴和组织生活模块开始记录数据后" in html
