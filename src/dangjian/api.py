@@ -103,6 +103,7 @@ _ROUTERS = (
     ("/orgs", "dangjian.orgs.api.router"),
     ("/members", "dangjian.members.api.router"),
     ("/dues", "dangjian.dues.api.router"),
+    ("/elections", "dangjian.elections.api.router"),
 )
 
 

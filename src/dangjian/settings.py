@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "dangjian.transfers",
     "dangjian.dues",
     "dangjian.funds",
+    "dangjian.elections",
 ]
 
 MIDDLEWARE = [

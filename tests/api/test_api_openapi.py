@@ -13,6 +13,9 @@ EXPECTED_PATHS = {
     "/api/members/{member_id}",
     "/api/members/{member_id}/id-number",
     "/api/dues/amount",
+    "/api/dues/rollup",
+    "/api/dues/members/{member_id}/months",
+    "/api/elections/count",
 }
 
 
