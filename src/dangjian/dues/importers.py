@@ -516,17 +516,23 @@ def _item_column(field_name: str, header: str, aliases: tuple[str, ...], help_te
     return Column(header, field_name, kind="money", width=11, aliases=aliases, help=help_text)
 
 
+# How both sheets find the member: the ID number, or the name and the branch.
+MEMBER_COLUMNS = (
+    Column("身份证号", "id_number", kind="code", width=22, aliases=("公民身份号码", "身份证号码"),
+           help="18位居民身份证号，请先把这一列设置为“文本”格式。填了身份证号就按身份证号查找党员。"),
+    Column("姓名", "name", width=10, help="不填身份证号时，按姓名和所在支部查找党员；填了身份证号时用来核对。"),
+    Column("所在支部", "org", width=20, aliases=("所在党支部", "所在党组织", "支部", "组织代码", "所在党组织代码"),
+           help="党员所在支部的全称、简称或组织代码，不填身份证号时必填。"),
+)  # fmt: skip
+
+
 class DuesBaseImporter(DuesImporterBase):
     kind = "dues_bases"
     title = "党费基数（工资表）"
     noun = "名党员"
     service_action = "change"
     columns = [
-        Column("身份证号", "id_number", kind="code", width=22, aliases=("公民身份号码", "身份证号码"),
-               help="18位居民身份证号，请先把这一列设置为“文本”格式。填了身份证号就按身份证号查找党员。"),
-        Column("姓名", "name", width=10, help="不填身份证号时，按姓名和所在支部查找党员；填了身份证号时用来核对。"),
-        Column("所在支部", "org", width=20, aliases=("所在党支部", "所在党组织", "支部", "组织代码", "所在党组织代码"),
-               help="党员所在支部的全称、简称或组织代码，不填身份证号时必填。"),
+        *MEMBER_COLUMNS,
         Column("交纳类别", "category", required=True, width=14, choices=Category, aliases=("党费类别", "党员类别"),
                help="按月领取工资、年薪制、个体经营、离退休、农民、学生等；也可写“在职”“退休”“学生”“低保”“农民”“个体”。"),
         Column("起始月份", "from_month", required=True, kind="month", width=11,
@@ -792,11 +798,7 @@ class DuesPaymentImporter(DuesImporterBase):
     noun = "笔党费"
     service_action = "add"
     columns = [
-        Column("身份证号", "id_number", kind="code", width=22, aliases=("公民身份号码", "身份证号码"),
-               help="18位居民身份证号，请先把这一列设置为“文本”格式。填了身份证号就按身份证号查找党员。"),
-        Column("姓名", "name", width=10, help="不填身份证号时，按姓名和所在支部查找党员；填了身份证号时用来核对。"),
-        Column("所在支部", "org", width=20, aliases=("所在党支部", "所在党组织", "支部", "组织代码", "所在党组织代码"),
-               help="党员所在支部的全称、简称或组织代码，不填身份证号时必填。"),
+        *MEMBER_COLUMNS,
         Column("所属月份", "month", required=True, kind="month", width=11, aliases=("党费月份", "月份", "交纳月份"),
                help="这笔党费是哪个月的，如 2026-01 或 2026年1月；补交、预交的月数按党费规则检查。"),
         Column("金额", "amount", kind="money", width=10, aliases=("交纳金额", "实交金额", "金额（元）"),

@@ -81,11 +81,12 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _user(actor):
+def acting_user(actor):
+    """The user to record on a row: None for the system (the monthly job, the demo)."""
     return actor if getattr(actor, "is_authenticated", False) else None
 
 
-def _require(actor, action: str, path: str) -> None:
+def require_scope(actor, action: str, path: str) -> None:
     """Out of scope is "does not exist" (404), as everywhere else."""
     if actor is not None and not path_in_scope(actor, action, DUES, path):
         raise Http404
@@ -157,7 +158,7 @@ def _priced(line: BaseLine, *, actor, source: str) -> DuesBase:
         from_month=month,
         source=source,
         note=line.note[:500],
-        recorded_by=_user(actor),
+        recorded_by=acting_user(actor),
     )
 
 
@@ -166,7 +167,7 @@ def set_base(
 ) -> DuesBase:
     """Record a member's category and base from a month on (RULES.md 1.9: from the month the new
     salary is paid). Months already posted keep their amount; correct those with `adjust_due`."""
-    _require(actor, "change", member.org_path)
+    require_scope(actor, "change", member.org_path)
     _paying_member(member)
     row = _priced(
         BaseLine(member, category, base, from_month, note), actor=actor, source=BaseSource.MANUAL
@@ -180,7 +181,7 @@ def set_bases(*, actor, lines: list[BaseLine], source: str = BaseSource.IMPORT) 
     """Many bases at once (the salary-sheet import): all priced and checked first, then one insert."""
     rows = []
     for line in lines:
-        _require(actor, "change", line.member.org_path)
+        require_scope(actor, "change", line.member.org_path)
         _paying_member(line.member)
         rows.append(_priced(line, actor=actor, source=source))
     with transaction.atomic():
@@ -196,7 +197,7 @@ def reprice(*, actor, from_month: date, within: Organization | None = None) -> i
     month = month_start(from_month)
     members = Member.objects.filter(status=MemberStatus.NORMAL)
     if within is not None:
-        _require(actor, "change", within.path)
+        require_scope(actor, "change", within.path)
         members = members.filter(org_path__startswith=within.path)
     lines = []
     for member in members.iterator(chunk_size=2000):
@@ -281,7 +282,7 @@ def close_month(*, actor, month: date, within: Organization | None = None) -> Cl
         raise ValidationError("请选择要结算的党组织。")
     prefix = within.path if within is not None else ""
     if within is not None:
-        _require(actor, "add", prefix)
+        require_scope(actor, "add", prefix)
     if month > month_start(_today()):
         raise ValidationError(f"{month_label(month)}还没有到，不能提前结算；预交党费请逐人登记。")
     paying = Member.objects.filter(
@@ -415,7 +416,7 @@ def record_payment(
 ) -> list[DuesEntry]:
     """One member pays for one or more months: the current month, 补交 of arrears or 预交 ahead.
     Months not posted yet are posted for this member first, from the base in force."""
-    _require(actor, "add", member.org_path)
+    require_scope(actor, "add", member.org_path)
     _paying_member(member)
     paid_on = _check_paid_on(paid_on)
     if method not in Method.values:
@@ -458,7 +459,7 @@ def record_payment(
                 DuesEntry(
                     member=member, month=month, org_id=row.org_id, org_path=row.org_path,
                     kind=EntryKind.PAYMENT, amount=amount, paid_on=paid_on, method=method,
-                    note=note[:500], batch=batch, recorded_by=_user(actor),
+                    note=note[:500], batch=batch, recorded_by=acting_user(actor),
                 )
             )  # fmt: skip
         for entry in entries:
@@ -486,7 +487,7 @@ def record_branch_month(
 ) -> BranchResult:
     """A whole branch pays one month "as due", except the listed members (member id → the amount
     they did pay; 0 or blank: not paid). Set-based for the members paying in full."""
-    _require(actor, "add", org.path)
+    require_scope(actor, "add", org.path)
     paid_on = _check_paid_on(paid_on)
     month = month_start(month)
     if method not in Method.values:
@@ -513,7 +514,7 @@ def record_branch_month(
         skip = sorted(amounts)
         not_in = f" AND d.member_id NOT IN ({', '.join(['%s'] * len(skip))})" if skip else ""
         now = timezone.now()
-        user = _user(actor)
+        user = acting_user(actor)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -569,7 +570,7 @@ def record_voluntary(
 ) -> DuesEntry:
     """自愿多交 (RULES.md 1.10): no limit; one payment at or above the threshold is flagged to go
     wholly to the Centre through the 基层党委."""
-    _require(actor, "add", member.org_path)
+    require_scope(actor, "add", member.org_path)
     _paying_member(member)
     paid_on = _check_paid_on(paid_on)
     amount = _money(amount, "自愿多交金额", allow_zero=False)
@@ -579,7 +580,7 @@ def record_voluntary(
             member=member, month=month_start(paid_on), org_id=member.org_id,
             org_path=member.org_path, kind=EntryKind.VOLUNTARY, amount=amount, paid_on=paid_on,
             method=method, note=note[:500], to_centre=amount >= threshold,
-            recorded_by=_user(actor),
+            recorded_by=acting_user(actor),
         )  # fmt: skip
 
 
@@ -593,7 +594,7 @@ def correct_entry(
     method: str | None = None,
 ) -> tuple[DuesEntry, DuesEntry | None]:
     """A mistaken entry is reversed by a new entry naming it; with `amount`, the right entry follows."""
-    _require(actor, "change", entry.org_path)
+    require_scope(actor, "change", entry.org_path)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("请填写更正原因。")
@@ -609,7 +610,7 @@ def correct_entry(
             member_id=entry.member_id, month=entry.month, org_id=entry.org_id,
             org_path=entry.org_path, kind=entry.kind, amount=-entry.amount, paid_on=entry.paid_on,
             method=entry.method, note=f"更正：{reason}"[:500], corrects=entry,
-            recorded_by=_user(actor),
+            recorded_by=acting_user(actor),
         )  # fmt: skip
         replacement = None
         if new_amount is not None:
@@ -623,7 +624,7 @@ def correct_entry(
                 org_path=entry.org_path, kind=entry.kind,
                 amount=new_amount if entry.kind != EntryKind.DUE_ADJUST else new_amount,
                 paid_on=day, method=method or entry.method, note=f"更正后：{reason}"[:500],
-                to_centre=entry.to_centre, recorded_by=_user(actor),
+                to_centre=entry.to_centre, recorded_by=acting_user(actor),
             )  # fmt: skip
         if entry.kind == EntryKind.VOLUNTARY:
             return reversal, replacement
@@ -638,7 +639,7 @@ def correct_entry(
 def adjust_due(*, actor, row: DuesMonth, due, reason: str) -> DuesEntry:
     """Change what a posted month asks for (a base recorded late, an approved relief): an entry
     for the difference, so the posted amount and every change stay visible."""
-    _require(actor, "change", row.org_path)
+    require_scope(actor, "change", row.org_path)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("请填写更正原因。")
@@ -650,7 +651,7 @@ def adjust_due(*, actor, row: DuesMonth, due, reason: str) -> DuesEntry:
             raise ValidationError("应交金额没有变化。")
         entry = DuesEntry.objects.create(
             member_id=row.member_id, month=row.month, org_id=row.org_id, org_path=row.org_path,
-            kind=EntryKind.DUE_ADJUST, amount=delta, note=reason[:500], recorded_by=_user(actor),
+            kind=EntryKind.DUE_ADJUST, amount=delta, note=reason[:500], recorded_by=acting_user(actor),
         )  # fmt: skip
         _refresh(_resync([(row.member_id, row.month)]))
     return entry
@@ -662,7 +663,7 @@ def adjust_due(*, actor, row: DuesMonth, due, reason: str) -> DuesEntry:
 def request_relief(
     *, actor, member: Member, from_month: date, to_month: date, amount, reason: str
 ) -> DuesRelief:
-    _require(actor, "add", member.org_path)
+    require_scope(actor, "add", member.org_path)
     _paying_member(member)
     start, end = month_start(from_month), month_start(to_month)
     if end < start:
@@ -679,7 +680,7 @@ def request_relief(
     with transaction.atomic():
         return DuesRelief.objects.create(
             member=member, org_id=member.org_id, org_path=member.org_path, from_month=start,
-            to_month=end, amount=amount, reason=reason, requested_by=_user(actor),
+            to_month=end, amount=amount, reason=reason, requested_by=acting_user(actor),
         )  # fmt: skip
 
 
@@ -697,7 +698,7 @@ def decide_relief(*, actor, relief: DuesRelief, approve: bool, note: str = "") -
         if relief.state != ReliefState.PENDING:
             raise ValidationError("该申请已经审批过。")
         relief.state = ReliefState.APPROVED if approve else ReliefState.REJECTED
-        relief.decided_by, relief.decided_at = _user(actor), timezone.now()
+        relief.decided_by, relief.decided_at = acting_user(actor), timezone.now()
         relief.decision_note = (note or "").strip()[:500]
         relief.save(update_fields=["state", "decided_by", "decided_at", "decision_note"])
         if approve:

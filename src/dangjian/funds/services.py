@@ -19,12 +19,10 @@ from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 
-from dangjian.accounts.roles import DUES
-from dangjian.core.scope import path_in_scope
 from dangjian.development.services import DOCUMENT_TYPES, MAX_DOCUMENT_BYTES
+from dangjian.dues.services import acting_user, require_scope
 from dangjian.funds.models import (
     DUES_PURPOSES,
     KIND_DIRECTION,
@@ -43,16 +41,6 @@ CENTRE_VIA = "党中央（经基层党委）"
 
 def _today() -> date:
     return timezone.localdate()
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _require(actor, action: str, path: str) -> None:
-    """Out of scope is "does not exist" (404), as everywhere else."""
-    if actor is not None and not path_in_scope(actor, action, DUES, path):
-        raise Http404
 
 
 def _money(raw, label: str, *, allow_zero: bool = False) -> Decimal:
@@ -163,7 +151,7 @@ def record_remittance(
     receiver inside our tree — in one transaction. `centre_amount` passes on voluntary payments
     that go wholly to the Centre (RULES.md 1.10) as a pair of its own, kept apart from the dues
     the sender holds. Returns the entries written, the sender's first."""
-    _require(actor, "remit", from_org.path)
+    require_scope(actor, "remit", from_org.path)
     if to_org is not None:
         if to_org.pk == from_org.pk or not from_org.path.startswith(to_org.path):
             raise ValidationError({"to_org": "党费只能上缴给本组织的上级党组织。"})
@@ -185,7 +173,7 @@ def record_remittance(
         "period_end": end,
         "note": (note or "").strip()[:500],
         "batch": batch,
-        "recorded_by": _user(actor),
+        "recorded_by": acting_user(actor),
     }
     written = []
     with transaction.atomic():
@@ -234,11 +222,11 @@ def record_allocation(
     Inside our tree `from_org` is above `to_org` and both sides are written; from outside it
     (`from_org` None, e.g. the county 组织部) only the receipt is, under `counterparty_name`."""
     if from_org is not None:
-        _require(actor, "remit", from_org.path)
+        require_scope(actor, "remit", from_org.path)
         if to_org.pk == from_org.pk or not to_org.path.startswith(from_org.path):
             raise ValidationError({"to_org": "党费只能下拨给本组织的下级党组织。"})
     else:
-        _require(actor, "remit", to_org.path)
+        require_scope(actor, "remit", to_org.path)
         counterparty_name = (counterparty_name or "").strip()
         if not counterparty_name:
             raise ValidationError({"counterparty_name": "请填写拨款单位。"})
@@ -252,7 +240,7 @@ def record_allocation(
         "purpose": purpose,
         "note": (note or "").strip()[:500],
         "batch": uuid.uuid4().hex,
-        "recorded_by": _user(actor),
+        "recorded_by": acting_user(actor),
         "amount": amount,
     }
     with transaction.atomic():
@@ -296,7 +284,7 @@ def record_expense(
     note: str = "",
 ) -> FundEntry:
     """支出. For 党费: only a permitted use, only after a recorded 集体讨论, only within the balance."""
-    _require(actor, "spend", org.path)
+    require_scope(actor, "spend", org.path)
     if fund != Fund.DUES:
         raise ValidationError({"fund": "目前只能登记党费的支出。"})
     if not org.is_active:
@@ -348,7 +336,7 @@ def record_expense(
             approved_by=approved_by,
             note=(note or "").strip()[:500],
             batch=uuid.uuid4().hex,
-            recorded_by=_user(actor),
+            recorded_by=acting_user(actor),
         )
         if document:
             entry.document_name = PurePath(document.name).name[:200]
@@ -423,7 +411,7 @@ def correct_entry(
     `replaces`. Returns (reversals, replacements)."""
     group = correction_group(entry)
     action, path = correction_scope(entry)
-    _require(actor, action, path)
+    require_scope(actor, action, path)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "请填写更正原因。"})
@@ -452,7 +440,7 @@ def correct_entry(
                         note=f"冲销：{reason}"[:500],
                         batch=old.batch,
                         corrects=old,
-                        recorded_by=_user(actor),
+                        recorded_by=acting_user(actor),
                     )
                 )
             )
@@ -468,7 +456,7 @@ def correct_entry(
                             note=f"更正后：{reason}"[:500],
                             batch=batch,
                             replaces=old,
-                            recorded_by=_user(actor),
+                            recorded_by=acting_user(actor),
                         )
                     )
                 )
