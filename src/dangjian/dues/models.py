@@ -160,8 +160,11 @@ class DuesMonth(models.Model):
     resource = DUES
     scope_path_field = ("org_path", "member__org_path")
 
+    # Indexes: the unique (member, month) and (org, month) serve the foreign keys too. The three
+    # references at the end point at rows that are never deleted; a constraint check per posted
+    # row would slow the month close (bench/bench_dues.py), and the services are the only writers.
     member = models.ForeignKey(
-        "members.Member", on_delete=models.PROTECT, related_name="dues_months"
+        "members.Member", on_delete=models.PROTECT, related_name="dues_months", db_index=False
     )
     month = models.DateField(_("月份"))
     org = models.ForeignKey(
