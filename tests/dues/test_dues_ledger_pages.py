@@ -569,3 +569,36 @@ def test_relief_decision_needs_a_choice(county, world, login):
     assert response.status_code == 400
     world["relief"].refresh_from_db()
     assert world["relief"].state == ReliefState.PENDING
+
+
+def test_close_of_a_large_subtree_runs_as_a_job_with_progress(county, login, monkeypatch):
+    """Above the inline limit the page hands the month to a background job and shows its page."""
+    from dangjian.core.models import Job, JobStatus
+    from dangjian.dues.models import DuesMonth
+    from dangjian.dues.services import BaseLine, set_bases
+
+    monkeypatch.setenv("DANGJIAN_DUES_CLOSE_INLINE", "3")
+    gw = county.users["gongwei"]
+    lines = [
+        BaseLine(m, "salaried", "4000", date(2024, 1, 1))
+        for ms in county.members.values()
+        for m in ms
+    ]
+    set_bases(actor=gw, lines=lines)
+    month = date.today().replace(day=1)
+    c = login(gw)
+    response = c.post(
+        reverse("dues:close"), {"org": county.gongwei.pk, "month": month.strftime("%Y-%m")}
+    )
+    job = Job.objects.get(kind="dues_close")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "core:job", args=[job.pk]
+    )
+    assert job.status == JobStatus.SUCCEEDED and job.progress_done == job.progress_total == 3
+    assert "新入账12人" in job.message
+    assert DuesMonth.objects.filter(month=month).count() == 12
+    page = c.get(reverse("core:job", args=[job.pk])).content.decode()
+    assert "党费月度入账" in page and "查看党费收缴情况" in page
+    # a month still to come is refused before any job starts
+    c.post(reverse("dues:close"), {"org": county.gongwei.pk, "month": "2099-01"})
+    assert Job.objects.filter(kind="dues_close").count() == 1

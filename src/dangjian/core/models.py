@@ -30,6 +30,7 @@ class JobKind(models.TextChoices):
     DUES_BASES_IMPORT = "dues_bases_import", _("导入党费基数（工资表）")
     DUES_PAYMENTS_CHECK = "dues_payments_check", _("检查党费交纳记录导入文件")
     DUES_PAYMENTS_IMPORT = "dues_payments_import", _("导入党费交纳记录")
+    DUES_CLOSE = "dues_close", _("党费月度入账")
 
 
 class Job(models.Model):

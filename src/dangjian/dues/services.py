@@ -274,6 +274,12 @@ def _post(*, month: date, prefix: str = "", member_ids: list[int] | None = None)
         return cursor.rowcount
 
 
+def check_closable(month: date) -> None:
+    """Only the current month and earlier ones are posted for everybody."""
+    if month_start(month) > month_start(_today()):
+        raise ValidationError(f"{month_label(month)}还没有到，不能提前结算；预交党费请逐人登记。")
+
+
 def close_month(*, actor, month: date, within: Organization | None = None) -> CloseResult:
     """Post one month for every paying member of a subtree (the whole tree when `within` is None
     and the caller is the system). Idempotent: members already posted are left as they are."""
@@ -283,8 +289,7 @@ def close_month(*, actor, month: date, within: Organization | None = None) -> Cl
     prefix = within.path if within is not None else ""
     if within is not None:
         require_scope(actor, "add", prefix)
-    if month > month_start(_today()):
-        raise ValidationError(f"{month_label(month)}还没有到，不能提前结算；预交党费请逐人登记。")
+    check_closable(month)
     paying = Member.objects.filter(
         status=MemberStatus.NORMAL, joined_on__lte=month_end(month), org_path__startswith=prefix
     )

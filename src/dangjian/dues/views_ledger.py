@@ -27,7 +27,7 @@ from dangjian.core.calendar import add_months
 from dangjian.core.forms import add_service_errors
 from dangjian.core.rulesets import rules_on
 from dangjian.core.scope import get_scoped_or_404, has_any, path_in_scope, restrict, scope_paths
-from dangjian.dues import selectors, services
+from dangjian.dues import jobs, selectors, services
 from dangjian.dues.forms import (
     AdjustForm,
     BaseForm,
@@ -277,10 +277,13 @@ def close(request):
     form = CloseForm(request.POST or None, initial=initial, orgs=orgs)
     result = None
     if request.method == "POST" and form.is_valid():
+        org, month = form.cleaned_data["org"], form.cleaned_data["month"]
         try:
-            result = services.close_month(
-                actor=user, month=form.cleaned_data["month"], within=form.cleaned_data["org"]
-            )
+            services.check_closable(month)
+            if jobs.needs_job(org):  # a large subtree: in the background, with progress
+                job = jobs.close_in_background(actor=user, org=org, month=month)
+                return redirect("core:job", pk=job.pk)
+            result = services.close_month(actor=user, month=month, within=org)
         except ValidationError as exc:
             add_service_errors(form, exc)
     context = {
