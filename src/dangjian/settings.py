@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "dangjian.dues",
     "dangjian.funds",
     "dangjian.elections",
+    "dangjian.life",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("transfers/", include("dangjian.transfers.urls")),
     path("dues/", include("dangjian.dues.urls")),
     path("funds/", include("dangjian.funds.urls")),
+    path("life/", include("dangjian.life.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
 ]

@@ -209,26 +209,31 @@ def test_lapse_page_explains_when_no_source_and_lists_with_one(county, login, mo
 
 
 def test_reminders_page_counts_status_requests_to_decide(county, login):
-    from datetime import date
+    from datetime import timedelta
+
+    from django.utils import timezone
 
     from dangjian.members import status
+
+    # after every test member's admission (their dates depend on how many were made before)
+    today = timezone.localdate()
 
     member = county.members["a1"][1]
     status.request_change(
         actor=county.users["zhibu"],
         member=member,
         kind="death",
-        effective_on=date(2024, 1, 1),
+        effective_on=today - timedelta(days=2),
         reason="病故",
     )
     status.request_change(
         actor=county.users["zhibu"],
         member=county.members["a1"][2],
         kind="withdraw",
-        effective_on=date(2024, 1, 2),
+        effective_on=today - timedelta(days=1),
         reason="本人要求退党",
         basis="支部大会决议",
-        facts={"applied_on": date(2023, 12, 1)},
+        facts={"applied_on": today - timedelta(days=30)},
     )
     page = login(county.users["dangwei"]).get("/todo/").content.decode()
     assert "待您审批的党籍变更申请" in page

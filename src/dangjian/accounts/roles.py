@@ -28,6 +28,9 @@ DEVELOPMENT, TRANSFER, RULESET = "development", "transfer", "ruleset"
 # 党费: the branch keeps the ledger; "approve" is the 上一级党委's approval of hardship relief
 # (RULES.md 1.7); "remit" and "spend" record remittance up the tree and the use of dues (1.14, 1.15).
 DUES = "dues"
+# 三会一课 and 主题党日 records (RULES.md 4.15): the branch records, the levels above see and record too.
+LIFE = "life"
+_LIFE = frozenset({"view", "add", "change", "export"})
 _BRANCH_DUES = frozenset({"view", "add", "change", "export", "import"})
 _COMMITTEE_DUES = _BRANCH_DUES | {"approve", "remit", "spend"}
 
@@ -66,6 +69,7 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         DEVELOPMENT: _COMMITTEE_DEVELOPMENT,
         TRANSFER: _BRANCH_TRANSFER | {"relay"},
         DUES: _COMMITTEE_DUES,
+        LIFE: _LIFE,
         RULESET: frozenset({"view", "add"}),
     },
     Role.COMMITTEE_ADMIN: {
@@ -77,6 +81,7 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         DEVELOPMENT: _COMMITTEE_DEVELOPMENT,
         TRANSFER: _BRANCH_TRANSFER,
         DUES: _COMMITTEE_DUES,
+        LIFE: _LIFE,
         RULESET: frozenset({"view"}),
     },
     Role.BRANCH_SECRETARY: {
@@ -88,6 +93,7 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         DEVELOPMENT: _BRANCH_DEVELOPMENT,
         TRANSFER: _BRANCH_TRANSFER,
         DUES: _BRANCH_DUES | {"remit", "spend"},
+        LIFE: _LIFE,
         RULESET: frozenset({"view"}),
     },
     # A member sees their own record and their own organisation, and edits only their contact details.

@@ -1,0 +1,98 @@
+"""三会一课, 主题党日 and the other meetings of organisational life (RULES.md 4.15), with attendance.
+
+A meeting sits at one organisation and carries a copy of its path for scope (kept in step by
+`orgs.services.move_subtree`). Records are permanent: a correction replaces fields through
+`life.services.correct_meeting` and the audit log keeps the before/after.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.accounts.roles import LIFE
+
+
+class MeetingKind(models.TextChoices):
+    BRANCH_ASSEMBLY = "branch_assembly", _("支部党员大会")
+    COMMITTEE = "committee", _("支委会")
+    GROUP = "group", _("党小组会")
+    LECTURE = "lecture", _("党课")
+    THEME_DAY = "theme_day", _("主题党日")
+    LIFE_MEETING = "life_meeting", _("组织生活会")
+    HEART_TALK = "heart_talk", _("谈心谈话")
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("出席")
+    ABSENT = "absent", _("缺席")
+    EXCUSED = "excused", _("请假")
+
+
+class Meeting(models.Model):
+    resource = LIFE
+    scope_path_field = "org_path"
+
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        verbose_name=_("党组织"),
+    )
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    kind = models.CharField(_("类别"), max_length=16, choices=MeetingKind.choices)
+    held_on = models.DateField(_("召开日期"))
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    topic = models.CharField(_("主题"), max_length=300)
+    chair = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("主持人"),
+    )
+    minutes = models.TextField(_("会议记录"), blank=True)
+    decisions = models.TextField(_("决定事项"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("组织生活记录")
+        verbose_name_plural = _("组织生活记录")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["org", "kind", "held_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.held_on:%Y-%m-%d} {self.topic}"
+
+
+class Attendance(models.Model):
+    resource = LIFE
+    scope_path_field = "meeting__org_path"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attendance")
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.PROTECT,
+        related_name="meeting_attendance",
+        verbose_name=_("党员"),
+    )
+    status = models.CharField(
+        _("出席情况"),
+        max_length=10,
+        choices=AttendanceStatus.choices,
+        default=AttendanceStatus.PRESENT,
+    )
+    reason = models.CharField(_("缺席或请假原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("出席情况")
+        verbose_name_plural = _("出席情况")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "member"], name="life_attendance_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.member_id} {self.status}"

@@ -1,0 +1,102 @@
+"""Rule domain "life": minimum frequencies of 三会一课 and 主题党日, and the 支委会 quorum (RULES.md 4.15).
+
+Every figure the compliance report and the services check comes from `rules_on("life", day)`.
+"""
+
+from datetime import date
+
+from dangjian.core.rulesets import Domain, RuleSpec, register_domain
+
+DOMAIN = "life"
+_DOC = "《中国共产党支部工作条例（试行）》"
+
+
+LIFE_RULES = register_domain(
+    Domain(
+        key=DOMAIN,
+        label="组织生活",
+        builtin_name=f"{_DOC}（2018年10月28日）",
+        builtin_from=date(2018, 10, 28),
+        specs=(
+            RuleSpec(
+                "branch_assembly_per_quarter",
+                "支部党员大会每季度至少召开次数",
+                1,
+                unit="次",
+                source=f"{_DOC}：党员大会一般每季度召开1次（RULES.md 4.15）",
+                grade="B",
+                minimum=0,
+                maximum=12,
+            ),
+            RuleSpec(
+                "committee_per_month",
+                "支委会每月至少召开次数",
+                1,
+                unit="次",
+                source=f"{_DOC}：支部委员会会议一般每月召开1次（RULES.md 4.15）",
+                grade="B",
+                minimum=0,
+                maximum=10,
+            ),
+            RuleSpec(
+                "group_per_month",
+                "党小组会每月至少召开次数",
+                1,
+                unit="次",
+                source=f"{_DOC}：党小组会一般每月召开1次（RULES.md 4.15）",
+                grade="B",
+                minimum=0,
+                maximum=10,
+            ),
+            RuleSpec(
+                "theme_day_per_month",
+                "主题党日每月至少开展次数",
+                1,
+                unit="次",
+                source=f"{_DOC}：每月相对固定1天开展主题党日（RULES.md 4.15）",
+                grade="B",
+                minimum=0,
+                maximum=10,
+            ),
+            RuleSpec(
+                "life_meeting_per_year",
+                "组织生活会每年至少召开次数",
+                1,
+                unit="次",
+                source=f"{_DOC}：组织生活会一般每年召开1次（RULES.md 4.15）",
+                grade="B",
+                minimum=0,
+                maximum=12,
+            ),
+            # RULES.md 4.15: no national 党课 frequency for a branch was found; "每季度" is local practice.
+            RuleSpec(
+                "lecture_per_quarter",
+                "支部党课每季度至少次数",
+                1,
+                unit="次",
+                source="未见全国统一规定，默认每季度1次为各地通行做法，可设置（RULES.md 4.15）",
+                grade="?",
+                minimum=0,
+                maximum=12,
+            ),
+            RuleSpec(
+                "committee_quorum_over_half",
+                "支委会须半数以上委员到会",
+                True,
+                kind="bool",
+                source=f"{_DOC}：支部委员会会议须有半数以上委员到会方可召开（RULES.md 4.15）",
+                grade="B",
+            ),
+        ),
+    )
+)
+
+# kind → (rule key, period). Order is the order of the report's columns.
+FREQUENCY_RULES = (
+    ("branch_assembly", "branch_assembly_per_quarter", "quarter"),
+    ("committee", "committee_per_month", "month"),
+    ("group", "group_per_month", "month"),
+    ("lecture", "lecture_per_quarter", "quarter"),
+    ("theme_day", "theme_day_per_month", "month"),
+    ("life_meeting", "life_meeting_per_year", "year"),
+)
