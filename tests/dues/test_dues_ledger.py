@@ -372,3 +372,35 @@ def test_members_not_in_good_standing_are_not_posted_or_paid(county):
         services.record_payment(
             actor=zhibu, member=m, lines=[PaymentLine(ago(1))], paid_on=timezone.localdate()
         )
+
+
+def test_new_standard_reprices_bases_from_its_month_and_posted_months_keep_theirs(county):
+    """A new standard version: bases re-priced from the month it takes effect; earlier posted
+    months keep the amount they were posted with (corrections would be explicit entries)."""
+    from dangjian.dues.models import DuesBase
+    from dangjian.dues.standards import add_standard
+
+    gw = county.users["gongwei"]
+    give_bases(county, base="4000", from_month=ago(6))
+    services.close_month(actor=gw, month=ago(2), within=county.gongwei)
+    add_standard(
+        actor=gw,
+        name="新标准（测试）",
+        effective_from=ago(1),
+        categories={"salaried": {"brackets": [{"upto": None, "rate": "0.02"}]}},
+    )
+    changed = services.reprice(actor=gw, from_month=ago(1), within=county.gongwei)
+    assert changed == 12
+    assert services.reprice(actor=gw, from_month=ago(1), within=county.gongwei) == 0  # idempotent
+    m = county.members["a1"][0]
+    latest = DuesBase.objects.filter(member=m).order_by("-from_month", "-id").first()
+    assert (latest.from_month, latest.amount, latest.standard_name) == (
+        ago(1),
+        D("80.00"),
+        "新标准（测试）",
+    )
+    services.close_month(actor=gw, month=ago(1), within=county.gongwei)
+    assert DuesMonth.objects.get(member=m, month=ago(2)).due == D("40.00")
+    assert DuesMonth.objects.get(member=m, month=ago(1)).due == D("80.00")
+    with pytest.raises(Http404):
+        services.reprice(actor=county.users["zhibu"], from_month=ago(1), within=county.gongwei)
