@@ -34,13 +34,11 @@ def export_dir() -> Path:
     return path
 
 
-def write_xlsx(
-    path: str | Path, *, sheet: str, columns: Sequence[ExportColumn], rows: Iterable[Sequence]
-) -> int:
-    """Write rows to an .xlsx at `path`; returns the number of data rows."""
+def new_workbook(path: str | Path):
+    """A streaming workbook for an export: constant memory, temp files in the export folder."""
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(
+    return xlsxwriter.Workbook(
         str(path),
         {
             "constant_memory": True,
@@ -51,6 +49,13 @@ def write_xlsx(
             "strings_to_urls": False,
         },
     )
+
+
+def write_xlsx(
+    path: str | Path, *, sheet: str, columns: Sequence[ExportColumn], rows: Iterable[Sequence]
+) -> int:
+    """Write rows to an .xlsx at `path`; returns the number of data rows."""
+    book = new_workbook(path)
     head = book.add_format({"bold": True, "bg_color": "#FAF0E6", "border": 1})
     day = book.add_format({"num_format": 'yyyy"年"m"月"d"日"', "align": "left"})
     ws = book.add_worksheet(sheet[:31])

@@ -33,11 +33,16 @@ def form_page(
     *,
     title: str,
     save: Callable[[dict], Any],
-    success: str,
+    success: str | Callable[[Any], str],
     next_url: Callable[[Any], str],
     org=None,
+    template: str = "core/form.html",
+    context: dict | None = None,
+    invalid_status: int = 200,
 ) -> HttpResponse:
     """The one shape of every single-form page: validate, call the service, report, redirect.
+
+    `success` may be a function of the service's result (a message naming what was done).
 
     The service decides; a ValidationError it raises is shown on the form and nothing is written.
     """
@@ -47,6 +52,8 @@ def form_page(
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, success)
+            messages.success(request, success(result) if callable(success) else success)
             return redirect(next_url(result))
-    return render(request, "core/form.html", {"form": form, "org": org, "show_tree": True, "title": title})
+    page = {"form": form, "org": org, "show_tree": True, "title": title, **(context or {})}
+    status = invalid_status if request.method == "POST" else 200
+    return render(request, template, page, status=status)

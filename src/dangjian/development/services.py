@@ -1110,19 +1110,20 @@ def _confirm(actor, applicant: Applicant) -> None:
 # Documents
 
 
-def check_upload(upload) -> None:
+def check_upload(upload, *, field: str = "documents") -> None:
+    """Type and size of an uploaded document (step records here, expense vouchers in funds)."""
     name = getattr(upload, "name", "") or ""
     suffix = PurePath(name).suffix.lower()
     if suffix not in DOCUMENT_TYPES:
         allowed = "、".join(sorted(t.lstrip(".").upper() for t in DOCUMENT_TYPES))
-        raise ValidationError({"documents": f"文件“{name}”的类型不支持，只能上传{allowed}文件。"})
+        raise ValidationError({field: f"文件“{name}”的类型不支持，只能上传{allowed}文件。"})
     size = getattr(upload, "size", 0) or 0
     if size == 0:
-        raise ValidationError({"documents": f"文件“{name}”是空文件。"})
+        raise ValidationError({field: f"文件“{name}”是空文件。"})
     if size > MAX_DOCUMENT_BYTES:
         raise ValidationError(
             {
-                "documents": f"文件“{name}”有{size / 1024 / 1024:.1f}MB，超过{MAX_DOCUMENT_BYTES // 1024 // 1024}MB的上限。"
+                field: f"文件“{name}”有{size / 1024 / 1024:.1f}MB，超过{MAX_DOCUMENT_BYTES // 1024 // 1024}MB的上限。"
             }
         )
 

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from dangjian.accounts.roles import DUES
 from dangjian.core.calendar import add_months
-from dangjian.core.exports import XLSX, export_dir
+from dangjian.core.exports import XLSX, export_dir, new_workbook
 from dangjian.core.rulesets import rules_on
 from dangjian.core.scope import path_in_scope, restrict, scope_paths
 from dangjian.dues import selectors
@@ -603,18 +603,7 @@ def report_sheet(user, query: ReportQuery) -> Sheet:
 
 def write_sheet(path, sheet: Sheet) -> int:
     """Title row, header row, the rows (written as they come: constant memory), the 合计 row."""
-    import xlsxwriter
-
-    book = xlsxwriter.Workbook(
-        str(path),
-        {
-            "constant_memory": True,
-            "tmpdir": str(export_dir()),
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
+    book = new_workbook(path)
     title = book.add_format({"bold": True, "font_size": 14})
     head = book.add_format(
         {"bold": True, "bg_color": "#FAF0E6", "border": 1, "text_wrap": True, "valign": "vcenter"}

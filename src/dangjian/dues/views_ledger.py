@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.accounts.roles import DUES
 from dangjian.core.calendar import add_months
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import add_service_errors, form_page
 from dangjian.core.rulesets import rules_on
 from dangjian.core.scope import get_scoped_or_404, has_any, path_in_scope, restrict, scope_paths
 from dangjian.dues import jobs, selectors, services
@@ -369,17 +369,18 @@ def _year_totals(rows: list[DuesMonth]) -> dict:
 
 
 def _form_page(request, *, form, title, template="dues/ledger_form.html", save, done, **extra):
-    """Validate, call the service, report or show its Chinese error on the form."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            message = save(form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, message)
-            return redirect(done)
-    context = {"form": form, "title": title, "show_tree": False, **extra}
-    return render(request, template, context, status=400 if request.method == "POST" else 200)
+    """core's form_page with the dues templates: `save` returns the message naming what was done."""
+    return form_page(
+        request,
+        form,
+        title=title,
+        save=save,
+        success=lambda message: message,
+        next_url=lambda _message: done,
+        template=template,
+        context={"show_tree": False, **extra},
+        invalid_status=400,
+    )
 
 
 def _member_url(m: Member) -> str:

@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from dangjian.development.services import DOCUMENT_TYPES, MAX_DOCUMENT_BYTES
+from dangjian.development.services import check_upload
 from dangjian.dues.services import acting_user, require_scope
 from dangjian.funds.models import (
     DUES_PURPOSES,
@@ -107,21 +107,7 @@ def _check_balance(org: Organization) -> None:
 
 def check_document(upload) -> None:
     """The same file types and size limit as development documents."""
-    name = getattr(upload, "name", "") or ""
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in DOCUMENT_TYPES:
-        allowed = "、".join(sorted(t.lstrip(".").upper() for t in DOCUMENT_TYPES))
-        raise ValidationError({"document": f"文件“{name}”的类型不支持，只能上传{allowed}文件。"})
-    size = getattr(upload, "size", 0) or 0
-    if size == 0:
-        raise ValidationError({"document": f"文件“{name}”是空文件。"})
-    if size > MAX_DOCUMENT_BYTES:
-        raise ValidationError(
-            {
-                "document": f"文件“{name}”有{size / 1024 / 1024:.1f}MB，"
-                f"超过{MAX_DOCUMENT_BYTES // 1024 // 1024}MB的上限。"
-            }
-        )
+    check_upload(upload, field="document")
 
 
 def _new(**fields) -> FundEntry:
