@@ -257,3 +257,19 @@ def members_without_base(user, *, within: str | None = None, month: date) -> Que
     )
     has_base = DuesBase.objects.filter(from_month__lte=month).values("member_id")
     return members.exclude(pk__in=has_base).select_related("org").order_by("org_path", "stroke_key")
+
+
+def needs_posting(org: Organization, month: date) -> bool:
+    """Paying members of the subtree with a base in force and no row for the month yet
+    (the caller has checked the user's scope on `org`)."""
+    posted = DuesMonth.objects.filter(month=month).values("member_id")
+    return (
+        Member.objects.filter(
+            org_path__startswith=org.path,
+            status=MemberStatus.NORMAL,
+            joined_on__lte=add_months(month, 1) - timedelta(days=1),
+            dues_bases__from_month__lte=month,
+        )
+        .exclude(pk__in=posted)
+        .exists()
+    )

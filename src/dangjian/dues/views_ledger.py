@@ -101,21 +101,6 @@ def row_state(row: DuesMonth) -> tuple[str, str]:
     return "part", _("部分交纳，欠%(owing)s元") % {"owing": row.due - row.paid}
 
 
-def _needs_posting(org: Organization, month: date) -> bool:
-    """Paying members of the subtree with a base in force and no row for the month yet."""
-    posted = DuesMonth.objects.filter(month=month).values("member_id")
-    return (
-        Member.objects.filter(
-            org_path__startswith=org.path,
-            status=MemberStatus.NORMAL,
-            joined_on__lte=services.month_end(month),
-            dues_bases__from_month__lte=month,
-        )
-        .exclude(pk__in=posted)
-        .exists()
-    )
-
-
 # --- 1. the branch's month sheet ------------------------------------------------------------------
 
 
@@ -133,7 +118,7 @@ def branch_month(request, org_id: int, month: str):
     today = _today()
     current = month_start(today)
     can_add = _may(user, "add", org.path)
-    if can_add and month <= current and _needs_posting(org, month):
+    if can_add and month <= current and selectors.needs_posting(org, month):
         services.close_month(actor=user, month=month, within=org)
 
     rows = list(
