@@ -104,6 +104,10 @@ _ROUTERS = (
     ("/members", "dangjian.members.api.router"),
     ("/dues", "dangjian.dues.api.router"),
     ("/elections", "dangjian.elections.api.router"),
+    ("/life", "dangjian.life.api.router"),
+    ("/outreach", "dangjian.outreach.api.router"),
+    ("/care", "dangjian.care.api.router"),
+    ("/opinions", "dangjian.opinions.api.router"),
 )
 
 

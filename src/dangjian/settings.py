@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "dangjian.funds",
     "dangjian.elections",
     "dangjian.life",
+    "dangjian.outreach",
+    "dangjian.care",
+    "dangjian.opinions",
 ]
 
 MIDDLEWARE = [

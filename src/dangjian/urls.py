@@ -19,6 +19,10 @@ urlpatterns = [
     path("dues/", include("dangjian.dues.urls")),
     path("funds/", include("dangjian.funds.urls")),
     path("life/", include("dangjian.life.urls")),
+    path("elections/", include("dangjian.elections.urls")),
+    path("outreach/", include("dangjian.outreach.urls")),
+    path("care/", include("dangjian.care.urls")),
+    path("opinions/", include("dangjian.opinions.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
 ]

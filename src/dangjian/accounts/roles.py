@@ -31,6 +31,23 @@ DUES = "dues"
 # 三会一课 and 主题党日 records (RULES.md 4.15): the branch records, the levels above see and record too.
 LIFE = "life"
 _LIFE = frozenset({"view", "add", "change", "export"})
+# 换届选举 and 届中任免 (RULES.md 4, 5.4): the organisation prepares and records; "approve" is the
+# 上级党组织's 批复 (the service also requires the approver to sit strictly above the organisation).
+ELECTION = "election"
+_BRANCH_ELECTION = frozenset({"view", "add", "change", "export"})
+_COMMITTEE_ELECTION = _BRANCH_ELECTION | {"approve"}
+# 联建共创 pairings and activities, 挂点联系 and 党建指导员 (the article's 联建共创 section).
+OUTREACH = "outreach"
+_OUTREACH = frozenset({"view", "add", "change", "export"})
+# 困难党员帮扶: "view_circumstances" reads a member's personal circumstances (sensitive, audited).
+CARE = "care"
+_BRANCH_CARE = frozenset({"view", "add", "change", "export"})
+_COMMITTEE_CARE = _BRANCH_CARE | {"view_circumstances", "approve"}
+# 群众意见: handling units act on their own cases; "route" assigns 主办/协办, "supervise" is 催办/督办
+# and extension approval by the 工委, "view_contact" reads a submitter's name and phone.
+OPINION = "opinion"
+_BRANCH_OPINION = frozenset({"view", "add", "change", "export"})
+_COMMITTEE_OPINION = _BRANCH_OPINION | {"import", "route", "view_contact"}
 _BRANCH_DUES = frozenset({"view", "add", "change", "export", "import"})
 _COMMITTEE_DUES = _BRANCH_DUES | {"approve", "remit", "spend"}
 
@@ -70,6 +87,10 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         TRANSFER: _BRANCH_TRANSFER | {"relay"},
         DUES: _COMMITTEE_DUES,
         LIFE: _LIFE,
+        ELECTION: _COMMITTEE_ELECTION,
+        OUTREACH: _OUTREACH,
+        CARE: _COMMITTEE_CARE,
+        OPINION: _COMMITTEE_OPINION | {"supervise"},
         RULESET: frozenset({"view", "add"}),
     },
     Role.COMMITTEE_ADMIN: {
@@ -82,6 +103,10 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         TRANSFER: _BRANCH_TRANSFER,
         DUES: _COMMITTEE_DUES,
         LIFE: _LIFE,
+        ELECTION: _COMMITTEE_ELECTION,
+        OUTREACH: _OUTREACH,
+        CARE: _COMMITTEE_CARE,
+        OPINION: _COMMITTEE_OPINION,
         RULESET: frozenset({"view"}),
     },
     Role.BRANCH_SECRETARY: {
@@ -94,6 +119,10 @@ ROLE_ACTIONS: dict[str, dict[str, frozenset[str]]] = {
         TRANSFER: _BRANCH_TRANSFER,
         DUES: _BRANCH_DUES | {"remit", "spend"},
         LIFE: _LIFE,
+        ELECTION: _BRANCH_ELECTION,
+        OUTREACH: _OUTREACH,
+        CARE: _BRANCH_CARE,
+        OPINION: _BRANCH_OPINION,
         RULESET: frozenset({"view"}),
     },
     # A member sees their own record and their own organisation, and edits only their contact details.

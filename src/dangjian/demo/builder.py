@@ -981,6 +981,11 @@ LIFECYCLE_DEMOS = (
     ("dangjian.members.status_demo", "党籍"),
     ("dangjian.dues.demo", "党费"),
     ("dangjian.funds.demo", "经费"),
+    ("dangjian.life.demo", "组织生活"),
+    ("dangjian.elections.demo", "换届选举"),
+    ("dangjian.outreach.demo", "联建共创"),
+    ("dangjian.care.demo", "困难党员帮扶"),
+    ("dangjian.opinions.demo", "群众意见"),
 )
 
 
