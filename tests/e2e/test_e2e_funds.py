@@ -107,6 +107,6 @@ def test_dangwei_records_a_remittance_to_the_work_committee(county, page, login,
     assert out.amount == got.amount == expected.amount and out.batch == got.batch
     assert out.recorded_by == county.users["dangwei"]
     expect(page.get_by_test_id("entries")).to_contain_text("按20%上缴工委")
-    page.get_by_role("link", name="登记党费支出").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("登记党费支出")
+    page.get_by_role("link", name="登记支出", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("登记支出")
     snap("funds-expense")

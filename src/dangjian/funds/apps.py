@@ -10,6 +10,7 @@ class FundsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from dangjian.funds import rules  # noqa: F401  (registers the "funds" rule domain)
-        from dangjian.funds.models import FundEntry
+        from dangjian.funds.models import BudgetLine, FundEntry
 
         auditlog.register(FundEntry)
+        auditlog.register(BudgetLine)

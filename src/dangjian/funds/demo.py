@@ -4,7 +4,8 @@ Most branches hand their collections to their 党委 (a few have not yet), the �
 share to the 工委 under the dues rule, a voluntary payment for the Centre is passed up, some
 branches and 党委 spend on permitted uses after a recorded 集体讨论, the 工委 receives 3万 元 from
 the county 组织部 out of 党费 for training and commendation (the article's 经费 paragraph) and
-spends part of it; one mistaken entry is reversed and re-entered. Runs after the dues demo
+spends part of it; one mistaken entry is reversed and re-entered. The 工委 also receives its 财政专项
+(5万 a year) and its 20 % share of the county 党建经费, budgets the year and spends from them. Runs after the dues demo
 (`LIFECYCLE_DEMOS` in demo/builder.py).
 """
 
@@ -19,7 +20,7 @@ from django.core.exceptions import ValidationError
 from dangjian.accounts.models import Grant
 from dangjian.dues.models import DuesEntry, EntryKind
 from dangjian.funds import selectors, services
-from dangjian.funds.models import Purpose
+from dangjian.funds.models import Fund, Purpose
 from dangjian.orgs.models import BRANCH_TYPES, Organization, OrgStatus, OrgType
 
 HUNDRED = Decimal("100")
@@ -45,7 +46,10 @@ def _decision(body: str, day: date, text: str) -> dict:
 
 
 def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
-    counts = {"上缴党费": 0, "党费支出": 0, "上级下拨": 0, "更正记录": 0}
+    counts = {
+        "上缴党费": 0, "党费支出": 0, "上级下拨": 0, "更正记录": 0,
+        "经费收入": 0, "经费支出": 0, "预算": 0,
+    }  # fmt: skip
     gongwei = Organization.objects.filter(org_type=OrgType.WORK_COMMITTEE).order_by("path").first()
     if gongwei is None:
         return counts
@@ -136,6 +140,45 @@ def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
     services.correct_entry(actor=gw, entry=wrong, reason="按发票金额更正", amount="7800")
     counts["党费支出"] += 2
     counts["更正记录"] += 1
+    # 3b. the other two sources (the article's 经费 paragraph), last year and this: 财政专项 5万 a
+    # year and 20 % of the county 党建经费; budgets for this year and spending from them
+    for year in (today.year - 1, today.year):
+        on = date(year, 2, 20) if date(year, 2, 20) <= today else start
+        services.record_funding(
+            actor=gw, org=gongwei, fund=Fund.BUDGET, amount="50000", occurred_on=on,
+            counterparty_name="县财政局", period=year, document_no=f"县财预〔{year}〕8号",
+            note="列入县财政预算的机关党建专项经费",
+        )  # fmt: skip
+        services.record_county_share(
+            actor=gw, org=gongwei, base_amount="250000", occurred_on=on + timedelta(days=15),
+            counterparty_name="县委组织部", period=year, document_no=f"县组〔{year}〕12号",
+        )  # fmt: skip
+        counts["经费收入"] += 2
+    plan = (
+        (Fund.BUDGET, Purpose.TRAINING, "20000"),
+        (Fund.BUDGET, Purpose.ACTIVITIES, "15000"),
+        (Fund.BUDGET, Purpose.COMMENDATION, "10000"),
+        (Fund.PARTY_BUILDING, Purpose.HARDSHIP, "60000"),
+        (Fund.PARTY_BUILDING, Purpose.EDUCATION_MATERIALS, "8000"),
+        (Fund.DUES, Purpose.TRAINING, "15000"),
+        (Fund.DUES, Purpose.COMMENDATION, "10000"),
+    )
+    for fund, purpose, amount in plan:
+        services.set_budget(
+            actor=gw, org=gongwei, year=today.year, fund=fund, purpose=purpose, amount=amount
+        )
+        counts["预算"] += 1
+    for fund, purpose, amount, text in (
+        (Fund.BUDGET, Purpose.TRAINING, "9800", "县直机关入党积极分子培训班"),
+        (Fund.BUDGET, Purpose.ACTIVITIES, "6400", "“七一”主题党日活动"),
+        (Fund.PARTY_BUILDING, Purpose.EDUCATION_MATERIALS, "3200", "党员教育读本"),
+    ):
+        services.record_expense(
+            actor=gw, org=gongwei, fund=fund, purpose=purpose, amount=amount,
+            occurred_on=max(start, day - timedelta(days=30)), counterparty_name="",
+            note=text, document_no=f"报销凭证{rng.randrange(100, 999)}",
+        )  # fmt: skip
+        counts["经费支出"] += 1
     # 4. the 工委 passes on what is due to the Centre (5 %, and voluntary payments held for it)
     bal = selectors.dues_balance(gongwei)
     s = selectors.suggested_remittance(gongwei, None, start=start, end=today, day=today)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.models import Grant, User
 from dangjian.core.forms import ChineseForm
-from dangjian.funds.models import DUES_PURPOSES, Fund, Kind, Purpose
+from dangjian.funds.models import Fund, Kind, Purpose
 from dangjian.orgs.models import Organization, OrgType
 
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -78,11 +79,12 @@ class ApproverChoice(forms.ModelChoiceField):
 
 
 class ExpenseForm(ChineseForm):
-    fund = forms.ChoiceField(label="资金性质", choices=[(Fund.DUES, Fund.DUES.label)])
+    fund = forms.ChoiceField(label="资金性质", choices=Fund.choices)
     purpose = forms.ChoiceField(
         label="用途",
-        choices=[("", "请选择用途")] + [(p, Purpose(p).label) for p in DUES_PURPOSES],
-        help_text="党费只能用于规定的用途（《关于中国共产党党费收缴、使用和管理的规定》第十八条）。",
+        choices=[("", "请选择用途")] + [(p, Purpose(p).label) for p in Purpose.values],
+        help_text="党费只能用于规定的用途（《关于中国共产党党费收缴、使用和管理的规定》第十八条）；"
+        "财政专项、党建工作经费和其他资金可用于各项党建工作。",
     )
     amount = forms.DecimalField(
         label="支出金额（元）", min_value=0, decimal_places=2, max_digits=14
@@ -92,12 +94,14 @@ class ExpenseForm(ChineseForm):
     decision_body = forms.CharField(
         label="集体讨论的会议",
         max_length=100,
+        required=False,
         help_text="例如：党委会、支委会、支部党员大会。党费的使用须经集体讨论决定。",
     )
-    decision_on = forms.DateField(label="集体讨论日期", widget=_DATE)
+    decision_on = forms.DateField(label="集体讨论日期", widget=_DATE, required=False)
     decision_summary = forms.CharField(
-        label="集体讨论意见", widget=forms.Textarea(attrs={"rows": 3})
+        label="集体讨论意见", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+    document_no = forms.CharField(label=_("凭证号或文号"), max_length=100, required=False)
     approved_by = ApproverChoice(
         label="审批人", queryset=User.objects.none(), required=False, empty_label="（不指定）"
     )
@@ -143,3 +147,74 @@ class LedgerFilterForm(forms.Form):
         self.fields["year"].choices = [("", "全部年度")] + [(y, f"{y}年") for y in years]
         self.fields["fund"].choices = [("", "全部")] + list(Fund.choices)
         self.fields["kind"].choices = [("", "全部")] + list(Kind.choices)
+
+
+class IncomeForm(ChineseForm):
+    """经费拨入: 财政专项, the county 党建经费 share (computed from its base) or other income."""
+
+    fund = forms.ChoiceField(
+        label=_("经费来源"),
+        choices=[
+            (Fund.BUDGET, _("财政专项（县财政预算每年拨付）")),
+            (Fund.PARTY_BUILDING, _("党建工作经费（从全县党建经费中按比例划拨）")),
+            (Fund.OTHER, _("其他收入")),
+        ],
+    )
+    amount = forms.DecimalField(
+        label=_("到账金额（元）"),
+        min_value=0,
+        decimal_places=2,
+        max_digits=14,
+        required=False,
+        help_text=_("财政专项和其他收入填写到账金额。"),
+    )
+    base_amount = forms.DecimalField(
+        label=_("全县党建经费总额（元）"),
+        min_value=0,
+        decimal_places=2,
+        max_digits=14,
+        required=False,
+        help_text=_("按比例划拨时填写：系统按规定比例算出划拨金额，基数和比例一并记录。"),
+    )
+    occurred_on = forms.DateField(label=_("到账日期"), widget=_DATE)
+    period_year = forms.TypedChoiceField(label=_("所属年度"), coerce=int, required=False)
+    counterparty_name = forms.CharField(label=_("拨款单位或来源"), max_length=200)
+    document_no = forms.CharField(label=_("凭证号或文号"), max_length=100, required=False)
+    approved_by = ApproverChoice(
+        label=_("审批人"), queryset=User.objects.none(), required=False, empty_label=_("（不指定）")
+    )
+    document = forms.FileField(
+        label=_("凭证材料"),
+        required=False,
+        help_text=_("拨款文件、到账通知（PDF、图片、Word、Excel、OFD，10MB以内）。"),
+    )
+    note = forms.CharField(
+        label=_("摘要"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, org: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["approved_by"].queryset = approver_choices(org)
+        self.fields["occurred_on"].initial = timezone.localdate()
+        self.fields["period_year"].choices = [("", _("（不指定）"))] + year_choices()
+        self.fields["period_year"].initial = timezone.localdate().year
+
+    def clean(self):
+        data = super().clean()
+        fund = data.get("fund")
+        if fund == Fund.PARTY_BUILDING and data.get("base_amount") in (None, ""):
+            self.add_error("base_amount", _("按比例划拨时请填写全县党建经费总额。"))
+        if fund in (Fund.BUDGET, Fund.OTHER) and data.get("amount") in (None, ""):
+            self.add_error("amount", _("请填写到账金额。"))
+        return data
+
+
+class BudgetForm(ChineseForm):
+    fund = forms.ChoiceField(label=_("资金性质"), choices=Fund.choices)
+    purpose = forms.ChoiceField(
+        label=_("用途"), choices=[("", _("请选择用途"))] + list(Purpose.choices)
+    )
+    amount = forms.DecimalField(
+        label=_("预算金额（元）"), min_value=0, decimal_places=2, max_digits=14
+    )
+    note = forms.CharField(label=_("说明"), max_length=500, required=False)

@@ -25,7 +25,9 @@ from dangjian.accounts.roles import DUES
 
 
 class Fund(models.TextChoices):
-    """资金性质. Only 党费 has its services so far; the others are kept for the 党建经费 module."""
+    """资金性质 — the sources of the 党建经费 (the article's 经费 paragraph): 财政专项 (the county
+    budget's annual allocation), a share of the county 党建经费 at a set percentage, 党费 (dues,
+    including the 党费 allocations from the 组织部) and other income. Each is its own balance."""
 
     DUES = "dues", _("党费")
     BUDGET = "budget", _("财政专项")
@@ -45,6 +47,8 @@ class Kind(models.TextChoices):
     ALLOCATION_OUT = "allocation_out", _("下拨下级")
     EXPENSE = "expense", _("支出")
     INCOME = "income", _("其他收入")
+    # 拨入经费: money for the non-dues funds (财政专项, the county 党建经费 share, other income)
+    FUNDING = "funding", _("经费拨入")
 
 
 KIND_DIRECTION = {
@@ -54,6 +58,7 @@ KIND_DIRECTION = {
     Kind.ALLOCATION_OUT: Direction.EXPENSE,
     Kind.EXPENSE: Direction.EXPENSE,
     Kind.INCOME: Direction.INCOME,
+    Kind.FUNDING: Direction.INCOME,
 }
 
 
@@ -81,6 +86,19 @@ DUES_PURPOSES = (
     Purpose.HARDSHIP,
     Purpose.DISASTER,
     Purpose.FACILITIES,
+)
+# The other sources carry no national list of uses: they serve 党建工作 generally (the article: the
+# 工委 "统管用于全县性机关党建工作经费"), so every purpose is open to them; only 党费 is limited.
+FUND_PURPOSES = {
+    Fund.DUES: DUES_PURPOSES,
+    Fund.BUDGET: tuple(Purpose),
+    Fund.PARTY_BUILDING: tuple(Purpose),
+    Fund.OTHER: tuple(Purpose),
+}
+# The article (the seed's report on 三明 agency Party building, 宁化县 "三、经费的落实"): local practice.
+COUNTY_SHARE_SOURCE = (
+    "本地做法，可设置：宁化县委常委会研究确定，由工委统管的机关党建工作经费"
+    "“从全县党建经费中，按20%比例划拨”"
 )
 DUES_USES_SOURCE = (
     "《关于中国共产党党费收缴、使用和管理的规定》第十七至二十一条：党费主要用于党员教育、"
@@ -144,6 +162,16 @@ class FundEntry(models.Model):
         verbose_name=_("审批人"),
     )
     note = models.CharField(_("摘要"), max_length=500, blank=True)
+    # 凭证号或文号 (a budget allocation's 文件, an invoice number …)
+    document_no = models.CharField(_("凭证号或文号"), max_length=100, blank=True)
+    # A share of the county 党建经费: the base it was computed from and the percentage in force;
+    # `amount` = base × percent ÷ 100 (to 0.01 元, half up). Both kept, so the figure can be checked.
+    base_amount = models.DecimalField(
+        _("计提基数（元）"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    percent = models.DecimalField(
+        _("划拨比例（%）"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
     batch = models.CharField(max_length=36, blank=True, db_index=True)
     corrects = models.OneToOneField(
         "self",
@@ -199,3 +227,51 @@ class FundEntry(models.Model):
     @property
     def counterparty_label(self) -> str:
         return self.counterparty_name or (str(self.counterparty) if self.counterparty_id else "")
+
+
+class BudgetLine(models.Model):
+    """年度预算 of one organisation for one fund and purpose. A budget is planned, so it is the
+    one figure that is typed; the actual beside it is always derived from the ledger. Changing a
+    budget writes a new line; the latest line of (org, year, fund, purpose) is the budget in force
+    and the earlier ones stay as its history."""
+
+    resource = DUES
+    scope_path_field = "org_path"
+
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="budget_lines",
+        verbose_name=_("党组织"),
+    )
+    org_path = models.CharField(max_length=255, editable=False)
+    year = models.PositiveIntegerField(_("年度"))
+    fund = models.CharField(_("资金性质"), max_length=20, choices=Fund.choices)
+    purpose = models.CharField(_("用途"), max_length=30, choices=Purpose.choices)
+    amount = models.DecimalField(_("预算金额（元）"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("年度预算")
+        verbose_name_plural = _("年度预算")
+        ordering = ["org", "year", "fund", "purpose", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_line_amount"),
+        ]
+        indexes = [models.Index(fields=["org", "year"], name="budget_line_org_year")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.year}年 {self.get_fund_display()} {self.get_purpose_display()} {self.amount}元"
+        )
+
+    def get_additional_data(self) -> dict:
+        return {"org_path": self.org_path}

@@ -25,7 +25,7 @@ from dangjian.core.scope import restrict
 from dangjian.dues.models import DuesEntry, DuesOrgMonth, EntryKind
 from dangjian.dues.rules import DOMAIN as DUES_DOMAIN
 from dangjian.dues.selectors import collected
-from dangjian.funds.models import Fund, FundEntry, Kind
+from dangjian.funds.models import Direction, Fund, FundEntry, Kind
 from dangjian.funds.rules import DOMAIN as FUNDS_DOMAIN
 from dangjian.orgs.models import Organization, OrgType
 
@@ -403,3 +403,189 @@ def remit_targets(org: Organization) -> list[Organization]:
     if org.depth <= 1:
         return []
     return list(Organization.objects.get_ancestors(org).order_by("-depth"))
+
+
+# --- the 党建经费 by source ------------------------------------------------------------------------
+
+OTHER_FUNDS = (Fund.BUDGET, Fund.PARTY_BUILDING, Fund.OTHER)
+
+
+def fund_balance(org: Organization, fund: str) -> Decimal:
+    """What one organisation holds of a non-dues fund: its income entries less its expense
+    entries, reversals included (they carry the opposite sign). 党费: `dues_balance`."""
+    if fund == Fund.DUES:
+        return dues_balance(org).balance
+    rows = FundEntry.objects.filter(org=org, fund=fund).aggregate(
+        income=Sum("amount", filter=Q(direction=Direction.INCOME)),
+        expense=Sum("amount", filter=Q(direction=Direction.EXPENSE)),
+    )
+    return _q(rows["income"]) - _q(rows["expense"])
+
+
+@dataclass
+class SourceRow:
+    """One organisation's money by source: income, expense and balance of each fund."""
+
+    org: Organization
+    income: dict = field(default_factory=dict)
+    expense: dict = field(default_factory=dict)
+    balance: dict = field(default_factory=dict)
+    total: Decimal = ZERO
+    has_children: bool = False
+
+    def cells(self) -> list[tuple[str, Decimal, Decimal, Decimal]]:
+        return [
+            (f, self.income.get(f, ZERO), self.expense.get(f, ZERO), self.balance.get(f, ZERO))
+            for f in Fund.values
+        ]
+
+
+def source_balances(user, root: Organization) -> tuple[list[SourceRow], SourceRow]:
+    """Every organisation in `root`'s subtree (that the user may view) holding or having moved
+    money, with income, expense and balance per source; and the subtree's total. 党费 terms come
+    from `subtree_balances` (dues paid, remittances, allocations, expenses); the other funds from
+    their entries grouped in one query. Nothing typed: every cell is a sum of records."""
+    orgs = {
+        o.pk: o
+        for o in Organization.objects.filter(path__startswith=root.path).only(
+            "id", "path", "depth", "name", "short_name", "org_type", "status"
+        )
+    }
+    rows: dict[int, SourceRow] = {}
+
+    def row(pk: int) -> SourceRow:
+        if pk not in rows:
+            rows[pk] = SourceRow(org=orgs[pk])
+        return rows[pk]
+
+    for pk, bal in subtree_balances(user, root).items():
+        if pk not in orgs or bal.is_empty:
+            continue
+        r = row(pk)
+        r.income[Fund.DUES] = (
+            bal.collected + bal.voluntary + bal.remit_in + bal.allocation_in + bal.income
+        )
+        r.expense[Fund.DUES] = bal.remit_out + bal.allocation_out + bal.expense
+        r.balance[Fund.DUES] = bal.balance
+    for item in (
+        entries_for(user, within=root.path)
+        .filter(fund__in=OTHER_FUNDS)
+        .values("org_id", "fund", "direction")
+        .annotate(s=Sum("amount"))
+    ):
+        r = row(item["org_id"])
+        side = r.income if item["direction"] == Direction.INCOME else r.expense
+        side[item["fund"]] = side.get(item["fund"], ZERO) + _q(item["s"])
+    total = SourceRow(org=root)
+    for r in rows.values():
+        for f in OTHER_FUNDS:
+            r.balance[f] = r.income.get(f, ZERO) - r.expense.get(f, ZERO)
+        r.total = sum(r.balance.values(), ZERO)
+        for f in Fund.values:
+            for side in ("income", "expense", "balance"):
+                d = getattr(total, side)
+                d[f] = d.get(f, ZERO) + getattr(r, side).get(f, ZERO)
+        total.total += r.total
+    ordered = sorted(rows.values(), key=lambda r: r.org.path)
+    return ordered, total
+
+
+@dataclass
+class BudgetRow:
+    fund: str
+    purpose: str
+    budget: Decimal | None  # None: no budget line entered
+    actual: Decimal
+    line: object = None  # the BudgetLine in force
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.budget is None else self.budget - self.actual
+
+    @property
+    def percent_used(self) -> Decimal | None:
+        if not self.budget:
+            return None
+        return (self.actual * 100 / self.budget).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def fund_label(self) -> str:
+        return str(Fund(self.fund).label)
+
+    @property
+    def purpose_label(self) -> str:
+        from dangjian.funds.models import Purpose
+
+        return str(Purpose(self.purpose).label) if self.purpose else _("（未注明用途）")
+
+
+def budget_vs_actual(
+    user, org: Organization, year: int, *, action: str = "view"
+) -> list[BudgetRow]:
+    """年度预算与实际支出 of one organisation: the latest budget line of each (fund, purpose) and
+    the sum of the year's expense entries (corrections included) for the same pair."""
+    from dangjian.funds.models import BudgetLine
+
+    lines = {}
+    for line in (
+        restrict(user, action, BudgetLine.objects.all(), within=org.path)
+        .filter(org=org, year=year)
+        .order_by("id")
+    ):
+        lines[(line.fund, line.purpose)] = line  # the latest wins
+    actual = {
+        (r["fund"], r["purpose"]): _q(r["s"])
+        for r in entries_for(user, action=action, within=org.path)
+        .filter(org=org, kind=Kind.EXPENSE, occurred_on__year=year)
+        .values("fund", "purpose")
+        .annotate(s=Sum("amount"))
+    }
+    keys = sorted(
+        set(lines) | set(actual),
+        key=lambda k: (Fund.values.index(k[0]), k[1]),
+    )
+    return [
+        BudgetRow(
+            fund=k[0],
+            purpose=k[1],
+            budget=lines[k].amount if k in lines else None,
+            actual=actual.get(k, ZERO),
+            line=lines.get(k),
+        )
+        for k in keys
+    ]
+
+
+def source_drill(user, root: Organization) -> tuple[SourceRow, list[SourceRow], SourceRow]:
+    """`root`'s own money by source, one row per child organisation (its whole subtree summed,
+    党小组 excluded as in `drill`), and the subtree total — each row drills down."""
+    rows, total = source_balances(user, root)
+    children = list(
+        Organization.objects.filter(path__startswith=root.path, depth=root.depth + 1)
+        .exclude(org_type=OrgType.GROUP)
+        .order_by("path")
+    )
+    width = len(root.path) + Organization.steplen
+    sub = {c.path: SourceRow(org=c) for c in children}
+    own = SourceRow(org=root)
+    for r in rows:
+        target = own if r.org.path == root.path else sub.get(r.org.path[:width])
+        if target is None:
+            continue
+        for side in ("income", "expense", "balance"):
+            d = getattr(target, side)
+            for f, v in getattr(r, side).items():
+                d[f] = d.get(f, ZERO) + v
+        target.total += r.total
+    parents = {
+        p[:width]
+        for p in Organization.objects.filter(
+            path__startswith=root.path, depth=root.depth + 2
+        ).values_list("path", flat=True)
+    }
+    out = []
+    for c in children:
+        row = sub[c.path]
+        row.has_children = c.path in parents
+        out.append(row)
+    return own, out, total

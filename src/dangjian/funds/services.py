@@ -21,17 +21,21 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from dangjian.core.rulesets import rules_on
 from dangjian.development.services import check_upload
 from dangjian.dues.services import acting_user, require_scope
 from dangjian.funds.models import (
     DUES_PURPOSES,
+    FUND_PURPOSES,
     KIND_DIRECTION,
+    BudgetLine,
     Fund,
     FundEntry,
     Kind,
     Purpose,
 )
-from dangjian.funds.selectors import dues_balance, year_period
+from dangjian.funds.rules import DOMAIN as FUNDS_DOMAIN
+from dangjian.funds.selectors import dues_balance, fund_balance, year_period
 from dangjian.orgs.models import Organization
 
 CENT = Decimal("0.01")
@@ -86,8 +90,18 @@ def _lock(org: Organization) -> None:
     list(Organization.objects.select_for_update().filter(pk=org.pk).values_list("pk"))
 
 
-def _check_balance(org: Organization) -> None:
+def _check_balance(org: Organization, fund: str = Fund.DUES) -> None:
     """After the write, inside its transaction: nothing may leave what the organisation holds."""
+    if fund != Fund.DUES:
+        left = fund_balance(org, fund)
+        if left < 0:
+            raise ValidationError(
+                {
+                    "amount": f"{org}的{Fund(fund).label}结余不足：本次登记后结余将为{left}元。"
+                    "经费支出应量入为出，请先登记经费来源或改由其他经费支付。"
+                }
+            )
+        return
     bal = dues_balance(org)
     if bal.balance < 0:
         raise ValidationError(
@@ -267,15 +281,20 @@ def record_expense(
     document=None,
     approved_by=None,
     counterparty_name: str = "",
+    document_no: str = "",
     note: str = "",
 ) -> FundEntry:
-    """支出. For 党费: only a permitted use, only after a recorded 集体讨论, only within the balance."""
+    """支出 from one fund, within that fund's balance. For 党费 (RULES.md 1.15): only a permitted
+    use, only after a recorded 集体讨论; the other sources have their own (wider) purposes and
+    record a collective decision when there was one."""
     require_scope(actor, "spend", org.path)
-    if fund != Fund.DUES:
-        raise ValidationError({"fund": "目前只能登记党费的支出。"})
+    if fund not in Fund.values:
+        raise ValidationError({"fund": "请选择资金性质。"})
     if not org.is_active:
         raise ValidationError(f"{org}已撤销，不能再登记支出。")
-    if purpose not in DUES_PURPOSES:
+    if fund != Fund.DUES and purpose not in FUND_PURPOSES[fund]:
+        raise ValidationError({"purpose": "请选择用途。"})
+    if fund == Fund.DUES and purpose not in DUES_PURPOSES:
         allowed = "；".join(str(Purpose(p).label) for p in DUES_PURPOSES)
         raise ValidationError(
             {
@@ -290,16 +309,20 @@ def record_expense(
     decision_body = (decision_body or "").strip()
     decision_summary = (decision_summary or "").strip()
     errors = {}
-    if not decision_body:
+    if fund != Fund.DUES:
+        if decision_on is not None and decision_on > occurred_on:
+            errors["decision_on"] = "集体讨论应在支出之前，讨论日期不能晚于支出日期。"
+    elif not decision_body:
         errors["decision_body"] = (
             "党费的使用须经集体讨论：请填写讨论决定的会议（如党委会、支委会）。"
         )
-    if decision_on is None:
-        errors["decision_on"] = "请填写集体讨论的日期。"
-    elif decision_on > occurred_on:
-        errors["decision_on"] = "集体讨论应在支出之前，讨论日期不能晚于支出日期。"
-    if not decision_summary:
-        errors["decision_summary"] = "请填写集体讨论的意见（讨论决定的内容）。"
+    if fund == Fund.DUES:
+        if decision_on is None:
+            errors["decision_on"] = "请填写集体讨论的日期。"
+        elif decision_on > occurred_on:
+            errors["decision_on"] = "集体讨论应在支出之前，讨论日期不能晚于支出日期。"
+        if not decision_summary:
+            errors["decision_summary"] = "请填写集体讨论的意见（讨论决定的内容）。"
     if errors:
         raise ValidationError(errors)
     if document:
@@ -320,6 +343,7 @@ def record_expense(
             decision_on=decision_on,
             decision_summary=decision_summary,
             approved_by=approved_by,
+            document_no=(document_no or "").strip()[:100],
             note=(note or "").strip()[:500],
             batch=uuid.uuid4().hex,
             recorded_by=acting_user(actor),
@@ -329,7 +353,7 @@ def record_expense(
             entry.document_size = document.size
             entry.document.save(entry.document_name, document, save=False)
         entry.save()
-        _check_balance(org)
+        _check_balance(org, fund)
     return entry
 
 
@@ -342,6 +366,7 @@ _ACTION = {
     Kind.ALLOCATION_IN: "remit",
     Kind.EXPENSE: "spend",
     Kind.INCOME: "spend",
+    Kind.FUNDING: "spend",
 }
 _COPIED = (
     "org_id",
@@ -362,6 +387,9 @@ _COPIED = (
     "document_name",
     "document_size",
     "approved_by_id",
+    "document_no",
+    "base_amount",
+    "percent",
 )
 
 
@@ -447,10 +475,169 @@ def correct_entry(
                     )
                 )
         for org in orgs:
-            _check_balance(org)
+            _check_balance(org, entry.fund)
     return reversals, replacements
 
 
 def _save(entry: FundEntry) -> FundEntry:
     entry.save()
     return entry
+
+
+# --- the other sources of the 党建经费 ---------------------------------------------------------------
+
+INCOME_FUNDS = (Fund.BUDGET, Fund.PARTY_BUILDING, Fund.OTHER)
+
+
+def _income_entry(
+    *, actor, org, fund, amount, occurred_on, counterparty_name, document, document_no, note,
+    period, approved_by, base_amount=None, percent=None,
+) -> FundEntry:  # fmt: skip
+    if document:
+        check_document(document)
+    start, end = _period(period)
+    with transaction.atomic():
+        entry = FundEntry(
+            org=org,
+            org_path=org.path,
+            fund=fund,
+            direction=KIND_DIRECTION[Kind.FUNDING],
+            kind=Kind.FUNDING,
+            amount=amount,
+            occurred_on=occurred_on,
+            counterparty_name=(counterparty_name or "").strip()[:200],
+            period_start=start,
+            period_end=end,
+            approved_by=approved_by,
+            document_no=(document_no or "").strip()[:100],
+            base_amount=base_amount,
+            percent=percent,
+            note=(note or "").strip()[:500],
+            batch=uuid.uuid4().hex,
+            recorded_by=acting_user(actor),
+        )
+        if document:
+            entry.document_name = PurePath(document.name).name[:200]
+            entry.document_size = document.size
+            entry.document.save(entry.document_name, document, save=False)
+        entry.save()
+    return entry
+
+
+def record_funding(
+    *,
+    actor,
+    org: Organization,
+    fund: str,
+    amount,
+    occurred_on: date,
+    counterparty_name: str,
+    period=None,
+    document=None,
+    document_no: str = "",
+    approved_by=None,
+    note: str = "",
+) -> FundEntry:
+    """经费拨入 to a non-dues fund: the 财政专项 annual allocation (`period` = its year) or other
+    income. 党费 comes in through the dues ledger and `record_allocation`; the county 党建经费
+    share through `record_county_share`, which computes its amount."""
+    require_scope(actor, "spend", org.path)
+    if fund not in (Fund.BUDGET, Fund.OTHER):
+        raise ValidationError(
+            {
+                "fund": "这里只登记财政专项和其他收入；党费由党费台账和上级下拨登记，党建工作经费按比例划拨登记。"
+            }
+        )
+    if not org.is_active:
+        raise ValidationError(f"{org}已撤销，不能再登记收入。")
+    if not (counterparty_name or "").strip():
+        raise ValidationError({"counterparty_name": "请填写拨款单位或来源。"})
+    return _income_entry(
+        actor=actor, org=org, fund=fund, amount=_money(amount, "收入金额"),
+        occurred_on=_day(occurred_on, "到账日期"), counterparty_name=counterparty_name,
+        document=document, document_no=document_no, note=note, period=period,
+        approved_by=approved_by,
+    )  # fmt: skip
+
+
+def county_share(base_amount, day: date) -> tuple[Decimal, Decimal, str]:
+    """(amount, percent, citation): base × the percentage in force on `day`, to 0.01 元 half up."""
+    from decimal import ROUND_HALF_UP
+
+    rules = rules_on(FUNDS_DOMAIN, day)
+    percent = Decimal(str(rules["county_share_percent"]))
+    amount = (base_amount * percent / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount, percent, rules.cite("county_share_percent")
+
+
+def record_county_share(
+    *,
+    actor,
+    org: Organization,
+    base_amount,
+    occurred_on: date,
+    counterparty_name: str = "县委组织部",
+    period=None,
+    document=None,
+    document_no: str = "",
+    approved_by=None,
+    note: str = "",
+) -> FundEntry:
+    """按比例划拨的党建工作经费: the county's 党建经费 (`base_amount`) × the percentage in force on
+    the day (rule "county_share_percent", default the article's 20 %). Both the base and the
+    percentage are stored with the amount."""
+    require_scope(actor, "spend", org.path)
+    if not org.is_active:
+        raise ValidationError(f"{org}已撤销，不能再登记收入。")
+    base = _money(base_amount, "全县党建经费总额")
+    occurred_on = _day(occurred_on, "到账日期")
+    amount, percent, cite = county_share(base, occurred_on)
+    if amount <= 0:
+        raise ValidationError({"base_amount": f"按比例算出的划拨金额为0元（{cite}）。"})
+    return _income_entry(
+        actor=actor, org=org, fund=Fund.PARTY_BUILDING, amount=amount,
+        occurred_on=occurred_on, counterparty_name=counterparty_name or "县委组织部",
+        document=document, document_no=document_no,
+        note=(note or "").strip() or f"全县党建经费{base}元×{percent}%",
+        period=period, approved_by=approved_by, base_amount=base, percent=percent,
+    )  # fmt: skip
+
+
+def set_budget(
+    *,
+    actor,
+    org: Organization,
+    year: int,
+    fund: str,
+    purpose: str,
+    amount,
+    note: str = "",
+) -> BudgetLine:
+    """年度预算 for (org, year, fund, purpose). A change is a new line (the latest counts)."""
+    require_scope(actor, "spend", org.path)
+    if fund not in Fund.values:
+        raise ValidationError({"fund": "请选择资金性质。"})
+    if purpose not in FUND_PURPOSES[fund]:
+        if fund == Fund.DUES:
+            raise ValidationError(
+                {"purpose": "党费预算的用途应在党费使用范围内（RULES.md 1.15）。"}
+            )
+        raise ValidationError({"purpose": "请选择用途。"})
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ValidationError({"year": "年度应为四位年份。"}) from None
+    if not 2000 <= year <= _today().year + 1:
+        raise ValidationError({"year": "年度不正确：只能编制今明两年及以前的预算。"})
+    amount = _money(amount, "预算金额", allow_zero=True)
+    with transaction.atomic():
+        return BudgetLine.objects.create(
+            org=org,
+            org_path=org.path,
+            year=year,
+            fund=fund,
+            purpose=purpose,
+            amount=amount,
+            note=(note or "").strip()[:500],
+            recorded_by=acting_user(actor),
+        )

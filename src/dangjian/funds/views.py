@@ -11,16 +11,35 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangjian.accounts.roles import DUES
 from dangjian.core.audit import record_event
 from dangjian.core.exports import ExportColumn, xlsx_response
 from dangjian.core.forms import add_service_errors
-from dangjian.core.rulesets import public_source
+from dangjian.core.rulesets import public_source, rules_on
 from dangjian.core.scope import get_scoped_or_404, path_in_scope, scope_paths
 from dangjian.funds import selectors, services
-from dangjian.funds.forms import CENTRE, CorrectForm, ExpenseForm, LedgerFilterForm, RemitForm
-from dangjian.funds.models import DUES_USES_SOURCE, FundEntry
+from dangjian.funds.forms import (
+    CENTRE,
+    BudgetForm,
+    CorrectForm,
+    ExpenseForm,
+    IncomeForm,
+    LedgerFilterForm,
+    RemitForm,
+    year_choices,
+)
+from dangjian.funds.models import (
+    COUNTY_SHARE_SOURCE,
+    DUES_PURPOSES,
+    DUES_USES_SOURCE,
+    FUND_PURPOSES,
+    Fund,
+    FundEntry,
+    Purpose,
+)
+from dangjian.funds.rules import DOMAIN as FUNDS_DOMAIN
 from dangjian.orgs.models import Organization
 
 
@@ -290,6 +309,7 @@ def expense(request, org_id):
                 approved_by=d.get("approved_by"),
                 document=d.get("document"),
                 counterparty_name=d.get("counterparty_name", ""),
+                document_no=d.get("document_no", ""),
                 note=d.get("note", ""),
             )
         except ValidationError as exc:
@@ -304,6 +324,10 @@ def expense(request, org_id):
             "org": org,
             "form": form,
             "balance": selectors.dues_balance(org),
+            "dues_purposes": [Purpose(p).label for p in DUES_PURPOSES],
+            "other_balances": [
+                (Fund(f).label, selectors.fund_balance(org, f)) for f in selectors.OTHER_FUNDS
+            ],
             "uses_source": public_source(DUES_USES_SOURCE),
             "show_tree": False,
         },
@@ -362,3 +386,220 @@ def document(request, pk):
     except FileNotFoundError:
         raise Http404 from None
     return FileResponse(handle, as_attachment=True, filename=entry.document_name or "document")
+
+
+# --- the 党建经费 by source, income, budgets --------------------------------------------------------
+
+
+def _root(request) -> Organization:
+    roots = scope_paths(request.user, "view", DUES)
+    if not roots:
+        raise Http404
+    if request.GET.get("org"):
+        return _org(request, request.GET["org"])
+    return Organization.objects.get(path=roots[0])
+
+
+@login_required
+def sources(request):
+    """结余 by source (党费, 财政专项, 党建工作经费, 其他) for every organisation of a subtree."""
+    root = _root(request)
+    own, rows, total = selectors.source_drill(request.user, root)
+    return render(
+        request,
+        "funds/sources.html",
+        {
+            "org": root,
+            "own": own,
+            "rows": rows,
+            "total": total,
+            "funds": Fund.choices,
+            "crumbs": _crumbs(request, root),
+            "can_export": _can(request, "export", root),
+            "can_spend": _can(request, "spend", root),
+            "share_source": public_source(COUNTY_SHARE_SOURCE),
+            "show_tree": False,
+        },
+    )
+
+
+SOURCE_COLUMNS = (
+    ExportColumn("党组织", 30),
+    *(
+        ExportColumn(f"{label}{side}", 14)
+        for _key, label in Fund.choices
+        for side in ("收入", "支出", "结余")
+    ),
+    ExportColumn("结余合计", 14),
+)
+
+
+@login_required
+def sources_export(request):
+    root = _root(request)
+    if not _can(request, "export", root):
+        raise Http404
+    rows, total = selectors.source_balances(request.user, root)
+
+    def lines():
+        for r in [*rows, total]:
+            cells = [r.org.name if r is not total else f"合计（{root.name}）"]
+            for _f, income, expense, balance in r.cells():
+                cells += [f"{income}", f"{expense}", f"{balance}"]
+            cells.append(f"{r.total}")
+            yield cells
+
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response, n = xlsx_response(
+        filename=f"经费结余_按来源_{root.short_name or root.name}_{stamp}.xlsx",
+        sheet="经费结余",
+        columns=SOURCE_COLUMNS,
+        rows=lines(),
+    )
+    record_event(
+        "export",
+        actor=request.user,
+        request=request,
+        org_path=root.path,
+        detail={"kind": "fund_sources", "rows": n},
+    )
+    return response
+
+
+@login_required
+def income(request, org_id):
+    """经费拨入: 财政专项, the county 党建经费 share at the set percentage, other income."""
+    org = _org(request, org_id, "spend")
+    form = IncomeForm(request.POST or None, request.FILES or None, org=org)
+    today = timezone.localdate()
+    share_rules = rules_on(FUNDS_DOMAIN, today)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        common = {
+            "actor": request.user,
+            "org": org,
+            "occurred_on": d["occurred_on"],
+            "counterparty_name": d["counterparty_name"],
+            "period": d.get("period_year") or None,
+            "document": d.get("document"),
+            "document_no": d.get("document_no", ""),
+            "approved_by": d.get("approved_by"),
+            "note": d.get("note", ""),
+        }
+        try:
+            if d["fund"] == Fund.PARTY_BUILDING:
+                entry = services.record_county_share(base_amount=d["base_amount"], **common)
+            else:
+                entry = services.record_funding(fund=d["fund"], amount=d["amount"], **common)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已登记%(f)s收入%(a)s元。") % {"f": entry.get_fund_display(), "a": entry.amount},
+            )
+            return redirect(reverse("funds:ledger", args=[org.pk]))
+    return render(
+        request,
+        "funds/income.html",
+        {
+            "org": org,
+            "form": form,
+            "share_cite": share_rules.cite("county_share_percent"),
+            "share_percent": share_rules["county_share_percent"],
+            "show_tree": False,
+        },
+    )
+
+
+def _year(request) -> int:
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        year = today.year
+    return year if 2000 <= year <= today.year + 1 else today.year
+
+
+@login_required
+def budget(request, org_id):
+    """年度预算与实际: budget lines entered here, actual derived from the ledger's expenses."""
+    org = _org(request, org_id)
+    year = _year(request)
+    can_spend = _can(request, "spend", org)
+    form = BudgetForm(request.POST or None)
+    if request.method == "POST":
+        if not can_spend:
+            raise Http404
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.set_budget(
+                    actor=request.user, org=org, year=year, fund=d["fund"],
+                    purpose=d["purpose"], amount=d["amount"], note=d.get("note", ""),
+                )  # fmt: skip
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已登记预算。"))
+                return redirect(f"{reverse('funds:budget', args=[org.pk])}?year={year}")
+    rows = selectors.budget_vs_actual(request.user, org, year)
+    return render(
+        request,
+        "funds/budget.html",
+        {
+            "org": org,
+            "year": year,
+            "years": [y for y, _label in year_choices()] + [timezone.localdate().year + 1],
+            "rows": rows,
+            "form": form,
+            "can_spend": can_spend,
+            "can_export": _can(request, "export", org),
+            "fund_purposes": {f: [str(p.label) for p in FUND_PURPOSES[f]] for f in Fund.values},
+            "crumbs": _crumbs(request, org),
+            "show_tree": False,
+        },
+    )
+
+
+BUDGET_COLUMNS = (
+    ExportColumn("资金性质", 12),
+    ExportColumn("用途", 40),
+    ExportColumn("预算（元）", 14),
+    ExportColumn("实际支出（元）", 14),
+    ExportColumn("预算余额（元）", 14),
+    ExportColumn("执行率（%）", 12),
+)
+
+
+@login_required
+def budget_export(request, org_id):
+    org = _org(request, org_id, "export")
+    year = _year(request)
+    rows = selectors.budget_vs_actual(request.user, org, year, action="export")
+
+    def lines():
+        for r in rows:
+            yield (
+                r.fund_label,
+                r.purpose_label,
+                "" if r.budget is None else f"{r.budget}",
+                f"{r.actual}",
+                "" if r.remaining is None else f"{r.remaining}",
+                "" if r.percent_used is None else f"{r.percent_used}",
+            )
+
+    response, n = xlsx_response(
+        filename=f"预算执行_{org.short_name or org.name}_{year}.xlsx",
+        sheet=f"{year}年预算执行",
+        columns=BUDGET_COLUMNS,
+        rows=lines(),
+    )
+    record_event(
+        "export",
+        actor=request.user,
+        request=request,
+        org_path=org.path,
+        detail={"kind": "fund_budget", "rows": n, "year": year},
+    )
+    return response
