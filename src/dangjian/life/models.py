@@ -96,3 +96,101 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting_id} {self.member_id} {self.status}"
+
+
+class AppraisalResult(models.TextChoices):
+    """民主评议党员 results (RULES.md 4.15; 党员教育管理工作条例)."""
+
+    EXCELLENT = "excellent", _("优秀")
+    QUALIFIED = "qualified", _("合格")
+    BASIC = "basic", _("基本合格")
+    UNQUALIFIED = "unqualified", _("不合格")
+
+
+# Results that need a recorded follow-up (RULES.md 1.17: 限期改正 → 劝退 → 除名).
+NEEDS_FOLLOW_UP = frozenset({AppraisalResult.BASIC, AppraisalResult.UNQUALIFIED})
+
+
+class FollowUpDecision(models.TextChoices):
+    RECTIFY = "rectify", _("限期改正")
+    PERSUADE = "persuade", _("劝其退党或予以除名")
+
+
+class Appraisal(models.Model):
+    """One 民主评议党员 round of an organisation in a year (held at a 组织生活会, optionally linked)."""
+
+    resource = LIFE
+    scope_path_field = "org_path"
+
+    org = models.ForeignKey(
+        "orgs.Organization",
+        on_delete=models.PROTECT,
+        related_name="appraisals",
+        verbose_name=_("党组织"),
+    )
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    year = models.PositiveSmallIntegerField(_("评议年度"))
+    held_on = models.DateField(_("评议日期"))
+    meeting = models.ForeignKey(
+        Meeting,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appraisals",
+        verbose_name=_("召开评议的组织生活会"),
+    )
+    note = models.TextField(_("评议情况说明"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("民主评议党员")
+        verbose_name_plural = _("民主评议党员")
+        ordering = ["-year", "org_path"]
+        constraints = [
+            models.UniqueConstraint(fields=["org", "year"], name="life_appraisal_once_a_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.org_id}"
+
+
+class AppraisalEntry(models.Model):
+    """One member's 民主评议 result in a year, with the follow-up 基本合格 and 不合格 require."""
+
+    resource = LIFE
+    scope_path_field = "appraisal__org_path"
+
+    appraisal = models.ForeignKey(Appraisal, on_delete=models.PROTECT, related_name="entries")
+    member = models.ForeignKey(
+        "members.Member",
+        on_delete=models.PROTECT,
+        related_name="appraisal_entries",
+        verbose_name=_("党员"),
+    )
+    year = models.PositiveSmallIntegerField(_("评议年度"))
+    result = models.CharField(_("评议结果"), max_length=12, choices=AppraisalResult.choices)
+    decision = models.CharField(
+        _("处置意见"), max_length=12, choices=FollowUpDecision.choices, blank=True
+    )
+    deadline = models.DateField(_("改正期限"), null=True, blank=True)
+    help_measure = models.CharField(_("帮扶措施"), max_length=500, blank=True)
+    closed_on = models.DateField(_("处置办结日期"), null=True, blank=True)
+    outcome = models.CharField(_("处置结果"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("民主评议结果")
+        verbose_name_plural = _("民主评议结果")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year"], name="life_appraisal_member_year")
+        ]
+        indexes = [models.Index(fields=["result", "closed_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.member_id} {self.result}"
+
+    @property
+    def needs_follow_up(self) -> bool:
+        return self.result in NEEDS_FOLLOW_UP

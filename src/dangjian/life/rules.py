@@ -80,6 +80,27 @@ LIFE_RULES = register_domain(
                 maximum=12,
             ),
             RuleSpec(
+                "appraisal_per_year",
+                "民主评议党员每年至少开展次数",
+                1,
+                unit="次",
+                source=f"{_DOC}：民主评议党员一般每年开展1次（RULES.md 4.15）",
+                grade="B",
+                minimum=0,
+                maximum=4,
+            ),
+            # A local setting, not a rule: how early the 待办提醒 warns about meetings still missing.
+            RuleSpec(
+                "remind_days_before_period_end",
+                "期末前提醒天数（本期规定会议尚未召开）",
+                7,
+                unit="日",
+                source="本系统设置（非党内法规规定）：默认在每月、每季度、每年结束前7日提醒，可设置",
+                grade="?",
+                minimum=0,
+                maximum=90,
+            ),
+            RuleSpec(
                 "committee_quorum_over_half",
                 "支委会须半数以上委员到会",
                 True,
@@ -100,3 +121,24 @@ FREQUENCY_RULES = (
     ("theme_day", "theme_day_per_month", "month"),
     ("life_meeting", "life_meeting_per_year", "year"),
 )
+# 民主评议党员 (yearly, 4.15) counts as held when the year's round exists with results.
+APPRAISAL = ("appraisal", "appraisal_per_year", "year")
+
+
+def rules_picker():
+    """A function day → the life rules in force that day, reading the stored versions once.
+
+    For loops over many days (a year's compliance for every branch, a batch of meetings), where
+    `rules_on` per day would query each time. Same answer as `rules_on(DOMAIN, day)`.
+    """
+    from dangjian.core.rulesets import versions
+
+    all_versions = versions(DOMAIN)  # newest first, the built-in one last
+
+    def pick(day: date):
+        for v in all_versions[:-1]:
+            if v.effective_from <= day:
+                return v
+        return all_versions[-1]
+
+    return pick

@@ -3,16 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.roles import LIFE
 from dangjian.core.rulesets import rules_on
 from dangjian.core.scope import restrict, scope_paths
-from dangjian.life.models import Attendance, AttendanceStatus, Meeting, MeetingKind
-from dangjian.life.rules import DOMAIN, FREQUENCY_RULES
+from dangjian.life.models import (
+    NEEDS_FOLLOW_UP,
+    Appraisal,
+    AppraisalEntry,
+    AppraisalResult,
+    Attendance,
+    AttendanceStatus,
+    FollowUpDecision,
+    Meeting,
+    MeetingKind,
+)
+from dangjian.life.rules import APPRAISAL, DOMAIN, FREQUENCY_RULES, rules_picker
 from dangjian.orgs.models import BRANCH_TYPES, Organization
 
 
@@ -82,8 +93,6 @@ def branches_in_scope(user, root: Organization | None = None) -> list[Organizati
         roots = narrow_paths(roots, root.path)
     if not roots:
         return []
-    from django.db.models import Q
-
     q = Q(pk__in=[])
     for path in roots:
         q |= Q(path__startswith=path)
@@ -114,15 +123,26 @@ def compliance(
     ).values_list("org_id", "kind", "held_on")
     for org_id, kind, held_on in meetings:
         dates.setdefault((org_id, kind), []).append(held_on)
-    labels = dict(MeetingKind.choices)
+    # 民主评议党员: the year's round counts as held (on its date) when it has results.
+    rounds = (
+        restrict(user, "view", Appraisal.objects.filter(org__in=branches, year=year))
+        .filter(entries__isnull=False)
+        .distinct()
+        .values_list("org_id", "held_on")
+    )
+    for org_id, held_on in rounds:
+        # a round held early the next year still counts for its own year
+        dates.setdefault((org_id, APPRAISAL[0]), []).append(min(held_on, date(year, 12, 31)))
+    labels = dict(MeetingKind.choices) | {APPRAISAL[0]: _("民主评议党员")}
+    pick = rules_picker()
     out = []
     for branch in branches:
         kinds = []
-        for kind, key, period in FREQUENCY_RULES:
+        for kind, key, period in (*FREQUENCY_RULES, APPRAISAL):
             held_dates = dates.get((branch.pk, kind), [])
             row = None
             for p in periods(period, year, today):
-                rules = rules_on(DOMAIN, min(p.end, today))
+                rules = pick(min(p.end, today))
                 need = getattr(rules, key)
                 if row is None:
                     spec = rules.domain.spec(key)
@@ -155,3 +175,183 @@ def meetings_of(user, org: Organization):
         .select_related("chair")
         .order_by("-held_on", "-id")
     )
+
+
+# --- the running period: what is still missing, for the calendar and the reminders ----------------
+
+
+@dataclass(frozen=True)
+class DueRow:
+    org: Organization
+    kinds: list[tuple[str, Period]]  # (label, the running period) still short of the rule
+
+
+def period_containing(period: str, day: date) -> Period:
+    return next(p for p in periods(period, day.year, day) if p.start <= day <= p.end)
+
+
+def due_soon(user, *, today: date | None = None, root: Organization | None = None) -> list[DueRow]:
+    """Branches whose running period ends within the reminder setting and still lack a meeting.
+
+    Reuses `compliance`: a kind is listed when its running period is among the missing ones and
+    that period ends within `remind_days_before_period_end` days of today (inclusive).
+    """
+    today = today or timezone.localdate()
+    days = rules_on(DOMAIN, today).remind_days_before_period_end
+    out = []
+    for row in compliance(user, root=root, year=today.year, today=today):
+        late = [
+            (k.label, p)
+            for k in row.kinds
+            for p in k.missing
+            if p.start <= today <= p.end and (p.end - today).days <= days
+        ]
+        if late:
+            out.append(DueRow(row.org, late))
+    return out
+
+
+# --- 民主评议党员 -----------------------------------------------------------------------------------
+
+
+def appraisals_in(user, root: Organization):
+    return (
+        restrict(user, "view", Appraisal.objects.filter(org_path__startswith=root.path))
+        .select_related("org", "meeting")
+        .order_by("-year", "org_path")
+    )
+
+
+def entries_in(user, root: Organization):
+    return restrict(
+        user, "view", AppraisalEntry.objects.filter(appraisal__org_path__startswith=root.path)
+    ).select_related("member", "appraisal__org")
+
+
+@dataclass
+class AppraisalCount:
+    org: Organization
+    appraisal: Appraisal | None
+    counts: dict[str, int]
+
+    @property
+    def rated(self) -> int:
+        return sum(self.counts.values())
+
+
+def appraisal_counts(user, *, root: Organization, year: int) -> list[AppraisalCount]:
+    """Per branch in scope under `root`: the year's round (if any) and how many rated, by result."""
+    branches = branches_in_scope(user, root)
+    rounds = {a.org_id: a for a in appraisals_in(user, root).filter(year=year)}
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        entries_in(user, root)
+        .filter(year=year)
+        .values_list("appraisal__org_id", "result")
+        .order_by()
+    )
+    for org_id, result in rows:
+        c = counts.setdefault(org_id, dict.fromkeys(AppraisalResult.values, 0))
+        c[result] += 1
+    out = []
+    for b in branches:
+        out.append(
+            AppraisalCount(
+                b, rounds.get(b.pk), counts.get(b.pk, dict.fromkeys(AppraisalResult.values, 0))
+            )
+        )
+    return out
+
+
+FOLLOW_UP_STATES = ("open", "overdue", "due", "closed")
+
+
+def follow_ups(user, *, root: Organization, today: date, state: str = "open"):
+    """基本合格/不合格 entries and their follow-up.
+
+    open: not yet closed; overdue: 限期改正 past its deadline and not closed; due: 限期改正 whose
+    deadline falls within the reminder setting's days, or a 劝退/除名 decision not yet closed;
+    closed: done.
+    """
+    qs = entries_in(user, root).filter(result__in=NEEDS_FOLLOW_UP)
+    if state == "closed":
+        return qs.filter(closed_on__isnull=False).order_by("-closed_on", "member__stroke_key")
+    qs = qs.filter(closed_on__isnull=True)
+    if state == "overdue":
+        qs = qs.filter(decision=FollowUpDecision.RECTIFY, deadline__lt=today)
+    elif state == "due":
+        days = rules_on(DOMAIN, today).remind_days_before_period_end
+        qs = qs.filter(
+            Q(decision=FollowUpDecision.RECTIFY, deadline__gte=today)
+            & Q(deadline__lte=today + timedelta(days=days))
+            | Q(decision=FollowUpDecision.PERSUADE)
+        )
+    return qs.order_by("deadline", "appraisal__org_path", "member__stroke_key")
+
+
+# --- calendar ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class MonthCell:
+    day: date | None
+    meetings: list[Meeting] = field(default_factory=list)
+
+
+def calendar_month(user, org: Organization, year: int, month: int) -> list[list[MonthCell]]:
+    """A Monday-first grid of the month with the organisation's own meetings on their days."""
+    import calendar as cal
+
+    meetings: dict[date, list[Meeting]] = {}
+    qs = restrict(
+        user,
+        "view",
+        Meeting.objects.filter(
+            org=org, held_on__gte=date(year, month, 1), held_on__lte=_month_end(year, month)
+        ),
+    ).order_by("held_on", "id")
+    for m in qs:
+        meetings.setdefault(m.held_on, []).append(m)
+    weeks = []
+    for week in cal.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        weeks.append(
+            [
+                MonthCell(
+                    d if d.month == month else None, meetings.get(d, []) if d.month == month else []
+                )
+                for d in week
+            ]
+        )
+    return weeks
+
+
+def meetings_by_month(user, org: Organization, year: int) -> dict[int, dict[str, int]]:
+    """{month: {kind: count}} of the organisation's own meetings in the year."""
+    out: dict[int, dict[str, int]] = {}
+    qs = restrict(user, "view", Meeting.objects.filter(org=org, held_on__year=year)).values_list(
+        "held_on", "kind"
+    )
+    for held_on, kind in qs:
+        row = out.setdefault(held_on.month, {})
+        row[kind] = row.get(kind, 0) + 1
+    return out
+
+
+def missing_by_month(
+    rows: list[BranchCompliance], org: Organization, today: date
+) -> dict[int, list[str]]:
+    """{month: labels of required meetings missing in the period that ends (or runs) in that month}.
+
+    A quarterly or yearly shortfall is shown in the period's last month (or the running month).
+    """
+    row = next((r for r in rows if r.org.pk == org.pk), None)
+    out: dict[int, list[str]] = {}
+    if row is None:
+        return out
+    for k in row.kinds:
+        for p in k.missing:
+            month = today.month if p.start <= today <= p.end else p.end.month
+            out.setdefault(month, []).append(
+                f"{k.label}（{p.label}）" if k.period != "month" else k.label
+            )
+    return out

@@ -5,15 +5,25 @@ from __future__ import annotations
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 
 from dangjian.accounts.roles import LIFE
 from dangjian.core.rulesets import rules_on
 from dangjian.core.scope import path_in_scope
-from dangjian.life.models import Attendance, AttendanceStatus, Meeting, MeetingKind
-from dangjian.life.rules import DOMAIN
+from dangjian.life.models import (
+    NEEDS_FOLLOW_UP,
+    Appraisal,
+    AppraisalEntry,
+    AppraisalResult,
+    Attendance,
+    AttendanceStatus,
+    FollowUpDecision,
+    Meeting,
+    MeetingKind,
+)
+from dangjian.life.rules import DOMAIN, rules_picker
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 from dangjian.orgs.models import Post
@@ -35,7 +45,15 @@ def committee_member_ids(org) -> set[int]:
     )
 
 
-def _clean(org, data: dict, attendance: dict) -> list[tuple[int, str, str]]:
+def _clean(
+    org,
+    data: dict,
+    attendance: dict,
+    *,
+    ids: set[int] | None = None,
+    committee=None,
+    rules_for=None,
+) -> list[tuple[int, str, str]]:
     errors: dict[str, list[str]] = {}
     kind = data.get("kind")
     if kind not in MeetingKind.values:
@@ -49,7 +67,8 @@ def _clean(org, data: dict, attendance: dict) -> list[tuple[int, str, str]]:
     if not (data.get("topic") or "").strip():
         errors.setdefault("topic", []).append("请填写会议主题。")
 
-    ids = {m.pk for m in roster(org)}
+    if ids is None:
+        ids = {m.pk for m in roster(org)}
     rows: list[tuple[int, str, str]] = []
     for raw_id, value in (attendance or {}).items():
         status, reason = (value if isinstance(value, tuple | list) else (value, ""))[:2]
@@ -78,9 +97,10 @@ def _clean(org, data: dict, attendance: dict) -> list[tuple[int, str, str]]:
         errors.setdefault("chair", []).append("主持人应是本组织党籍正常的党员。")
 
     if kind == MeetingKind.COMMITTEE and isinstance(held_on, date) and not errors:
-        rules = rules_on(DOMAIN, held_on)
+        rules = rules_for(held_on) if rules_for else rules_on(DOMAIN, held_on)
         if rules.committee_quorum_over_half:
-            committee = committee_member_ids(org)
+            if committee is None:
+                committee = committee_member_ids(org)
             present = {mid for mid, status, _ in rows if status == AttendanceStatus.PRESENT}
             if not committee:
                 errors.setdefault("kind", []).append(
@@ -136,6 +156,43 @@ def record_meeting(
 
 
 @transaction.atomic
+def record_meetings(*, actor, org, meetings: list[dict]) -> list[Meeting]:
+    """Record many held meetings of one organisation at once (imports, the demo).
+
+    Each item has the arguments of `record_meeting`; every item gets the same checks, against the
+    roster and committee read once. One failing item refuses the whole batch (errors name the item).
+    """
+    _check_scope(actor, "add", org)
+    ids = {m.pk for m in roster(org)}
+    committee = committee_member_ids(org)
+    pick = rules_picker()
+    built: list[tuple[Meeting, list[tuple[int, str, str]]]] = []
+    for n, item in enumerate(meetings, start=1):
+        item = dict(item)
+        attendance = item.pop("attendance", None)
+        data = {f: item.get(f, "" if f not in ("chair", "held_on") else None) for f in FIELDS}
+        try:
+            rows = _clean(org, data, attendance, ids=ids, committee=committee, rules_for=pick)
+        except ValidationError as exc:
+            raise ValidationError(f"第{n}条会议记录：" + "；".join(exc.messages)) from None
+        built.append((Meeting(org=org, org_path=org.path, recorded_by=actor, **_text(data)), rows))
+    made = Meeting.objects.bulk_create([m for m, _ in built])
+    # Attendance rows are many (a year of a branch's meetings × its roster) and already checked:
+    # one executemany instead of building a model instance per row (bulk_create's cost here).
+    table = Attendance._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (meeting_id, member_id, status, reason) VALUES (%s, %s, %s, %s)",
+            [
+                (m.pk, mid, st, r)
+                for m, (_, rows) in zip(made, built, strict=True)
+                for mid, st, r in rows
+            ],
+        )
+    return made
+
+
+@transaction.atomic
 def correct_meeting(
     *, actor, meeting: Meeting, attendance: dict | None = None, **changes
 ) -> Meeting:
@@ -175,3 +232,212 @@ def _text(data: dict) -> dict:
     for f in ("topic", "place", "minutes", "decisions"):
         out[f] = (out.get(f) or "").strip()
     return out
+
+
+# --- 民主评议党员 (RULES.md 4.15 yearly; 1.17 限期改正 → 劝退 → 除名) ---------------------------------
+
+
+def appraisal_roster(org, held_on: date) -> list[Member]:
+    """Who may be rated: the organisation's members in good standing who had joined by the day."""
+    return [m for m in roster(org) if m.joined_on <= held_on]
+
+
+def _clean_follow_up(
+    result: str, decision: str, deadline, help_measure: str, held_on: date | None
+) -> tuple[dict, list[str]]:
+    """The follow-up fields a result needs; (clean values, Chinese errors)."""
+    errors: list[str] = []
+    decision = (decision or "").strip()
+    help_measure = (help_measure or "").strip()
+    if result not in AppraisalResult.values:
+        return {}, ["评议结果只能是优秀、合格、基本合格或不合格。"]
+    if result not in NEEDS_FOLLOW_UP:
+        return {"decision": "", "deadline": None, "help_measure": ""}, []
+    if result == AppraisalResult.BASIC:
+        if decision == FollowUpDecision.PERSUADE:
+            errors.append("评为基本合格的党员应限期改正，不能直接劝其退党或除名。")
+        decision = FollowUpDecision.RECTIFY
+    elif decision not in FollowUpDecision.values:
+        errors.append("评为不合格的党员须写明处置意见：限期改正，或劝其退党、予以除名。")
+    if decision == FollowUpDecision.RECTIFY:
+        if not isinstance(deadline, date):
+            errors.append("限期改正须填写改正期限。")
+        elif held_on is not None and deadline <= held_on:
+            errors.append("改正期限应在评议日期之后。")
+        if not help_measure:
+            errors.append("限期改正须写明帮扶措施（谁帮扶、怎样帮扶）。")
+    elif not isinstance(deadline, date):
+        deadline = None
+    return {"decision": decision, "deadline": deadline, "help_measure": help_measure}, errors
+
+
+def _clean_entries(org, held_on: date, results: dict, year: int, exclude_appraisal=None):
+    errors: list[str] = []
+    allowed = {m.pk: m for m in appraisal_roster(org, held_on)}
+    rows: dict[int, dict] = {}
+    for raw_id, value in (results or {}).items():
+        try:
+            member_id = int(raw_id)
+        except (TypeError, ValueError):
+            member_id = None
+        member = allowed.get(member_id)
+        if member is None:
+            errors.append(
+                "只能评议评议时在本组织、党籍正常的党员；名单之外的人员或评议时尚未入党的人员不能评议。"
+            )
+            continue
+        value = value if isinstance(value, dict) else {"result": value}
+        clean, errs = _clean_follow_up(
+            value.get("result") or "",
+            value.get("decision") or "",
+            value.get("deadline"),
+            value.get("help_measure") or "",
+            held_on,
+        )
+        errors.extend(f"{member.name}：{e}" for e in errs)
+        rows[member_id] = {"result": value.get("result"), **clean}
+    if rows:
+        taken = AppraisalEntry.objects.filter(member_id__in=rows, year=year).select_related(
+            "member", "appraisal__org"
+        )
+        if exclude_appraisal is not None:
+            taken = taken.exclude(appraisal=exclude_appraisal)
+        for e in taken:
+            errors.append(
+                f"{e.member.name}：{year}年度已在{e.appraisal.org.name}评议过，每名党员每年只评议一次。"
+            )
+    return rows, errors
+
+
+@transaction.atomic
+def record_appraisal(
+    *,
+    actor,
+    org,
+    year: int,
+    held_on: date,
+    meeting: Meeting | None = None,
+    note: str = "",
+    results: dict,
+) -> Appraisal:
+    """Record an organisation's 民主评议党员 for a year: one result per member on the roster.
+
+    `results` maps member id → {"result", "decision", "deadline", "help_measure"} (or just the
+    result). 基本合格 and 不合格 need their follow-up; nothing is written if any check fails.
+    """
+    _check_scope(actor, "add", org)
+    errors: dict[str, list[str]] = {}
+    today = timezone.localdate()
+    if not isinstance(year, int) or year < 1921 or year > today.year:
+        errors.setdefault("year", []).append("评议年度不正确。")
+    if not isinstance(held_on, date):
+        errors.setdefault("held_on", []).append("请填写评议日期。")
+    elif held_on > today:
+        errors.setdefault("held_on", []).append("评议日期不能晚于今天：只能记录已经开展的评议。")
+    elif isinstance(year, int) and held_on < date(year, 1, 1):
+        errors.setdefault("held_on", []).append("评议日期不能早于评议年度。")
+    if meeting is not None and (
+        meeting.org_id != org.pk or meeting.kind != MeetingKind.LIFE_MEETING
+    ):
+        errors.setdefault("meeting", []).append("只能关联本组织的组织生活会。")
+    if not errors and Appraisal.objects.filter(org=org, year=year).exists():
+        errors.setdefault("year", []).append(
+            f"{org.name}{year}年度的民主评议已经记录；如需补录或更正，请在该次评议中修改。"
+        )
+    if not errors:
+        rows, errs = _clean_entries(org, held_on, results, year)
+        if errs:
+            errors["results"] = errs
+        elif not rows:
+            errors["results"] = ["请至少录入一名党员的评议结果。"]
+    if errors:
+        raise ValidationError(errors)
+    appraisal = Appraisal.objects.create(
+        org=org,
+        org_path=org.path,
+        year=year,
+        held_on=held_on,
+        meeting=meeting,
+        note=(note or "").strip(),
+        recorded_by=actor,
+    )
+    AppraisalEntry.objects.bulk_create(
+        [
+            AppraisalEntry(appraisal=appraisal, member_id=mid, year=year, **r)
+            for mid, r in rows.items()
+        ]
+    )
+    return appraisal
+
+
+@transaction.atomic
+def set_appraisal_result(
+    *,
+    actor,
+    appraisal: Appraisal,
+    member: Member,
+    result: str,
+    decision: str = "",
+    deadline: date | None = None,
+    help_measure: str = "",
+) -> AppraisalEntry:
+    """Add a member's result to a round, or correct it (replaces; the audit log keeps the before)."""
+    appraisal = Appraisal.objects.select_for_update().select_related("org").get(pk=appraisal.pk)
+    _check_scope(actor, "change", appraisal.org)
+    rows, errs = _clean_entries(
+        appraisal.org,
+        appraisal.held_on,
+        {
+            member.pk: {
+                "result": result,
+                "decision": decision,
+                "deadline": deadline,
+                "help_measure": help_measure,
+            }
+        },
+        appraisal.year,
+        exclude_appraisal=appraisal,
+    )
+    if errs:
+        raise ValidationError({"result": errs})
+    values = rows[member.pk]
+    entry = AppraisalEntry.objects.filter(appraisal=appraisal, member=member).first()
+    if entry is None:
+        return AppraisalEntry.objects.create(
+            appraisal=appraisal, member=member, year=appraisal.year, **values
+        )
+    for field, value in values.items():
+        setattr(entry, field, value)
+    if entry.result not in NEEDS_FOLLOW_UP:
+        entry.closed_on, entry.outcome = None, ""
+    entry.save()
+    return entry
+
+
+@transaction.atomic
+def close_follow_up(
+    *, actor, entry: AppraisalEntry, closed_on: date, outcome: str
+) -> AppraisalEntry:
+    """Record how a 基本合格/不合格 follow-up ended (改正了, 转为劝退, 已办理除名 …)."""
+    entry = (
+        AppraisalEntry.objects.select_for_update().select_related("appraisal__org").get(pk=entry.pk)
+    )
+    _check_scope(actor, "change", entry.appraisal.org)
+    errors: dict[str, list[str]] = {}
+    if entry.result not in NEEDS_FOLLOW_UP:
+        errors.setdefault("outcome", []).append("评为优秀、合格的党员没有需要办结的处置。")
+    if entry.closed_on is not None:
+        errors.setdefault("outcome", []).append("这项处置已经办结。")
+    if not isinstance(closed_on, date):
+        errors.setdefault("closed_on", []).append("请填写办结日期。")
+    elif closed_on > timezone.localdate():
+        errors.setdefault("closed_on", []).append("办结日期不能晚于今天。")
+    elif closed_on < entry.appraisal.held_on:
+        errors.setdefault("closed_on", []).append("办结日期不能早于评议日期。")
+    if not (outcome or "").strip():
+        errors.setdefault("outcome", []).append("请写明处置结果，例如已改正、转为劝退。")
+    if errors:
+        raise ValidationError(errors)
+    entry.closed_on, entry.outcome = closed_on, outcome.strip()
+    entry.save(update_fields=["closed_on", "outcome"])
+    return entry
