@@ -16,6 +16,12 @@ EXPECTED_PATHS = {
     "/api/dues/rollup",
     "/api/dues/members/{member_id}/months",
     "/api/elections/count",
+    "/api/elections/terms",
+    "/api/life/meetings",
+    "/api/life/compliance",
+    "/api/outreach/figures",
+    "/api/care/compliance",
+    "/api/opinions/figures",
 }
 
 
@@ -47,3 +53,29 @@ def test_docs_page_is_served_without_a_cdn(client, db):
     assert "cdn.jsdelivr.net" not in html and "unpkg.com" not in html
     assert "ninja/swagger-ui-bundle.js" in html
     assert finders.find("ninja/swagger-ui-bundle.js")
+
+
+def test_schema_names_are_unique_across_the_apps(client, db):
+    """ninja names an OpenAPI component after the class; two apps' `CountOut` would silently
+    replace one another in the published schema (it happened once: opinions and elections)."""
+    import importlib
+
+    from ninja import Schema
+
+    from dangjian.api import _ROUTERS
+
+    client.get("/api/openapi.json")  # mounts every router
+    seen: dict[str, str] = {}
+    clashes = []
+    for _prefix, dotted in _ROUTERS:
+        module = importlib.import_module(dotted.rsplit(".", 1)[0])
+        for name, value in vars(module).items():
+            if (
+                isinstance(value, type)
+                and issubclass(value, Schema)
+                and value.__module__ == module.__name__
+            ):
+                if name in seen and seen[name] != module.__name__:
+                    clashes.append(f"{name}: {seen[name]} and {module.__name__}")
+                seen[name] = module.__name__
+    assert not clashes

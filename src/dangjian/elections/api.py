@@ -11,7 +11,7 @@ from datetime import date
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from dangjian.api import ErrorOut
 from dangjian.core.rulesets import rules_on
@@ -196,3 +196,61 @@ def count(request: HttpRequest, payload: CountIn):
     except CountInputError as exc:
         return Status(400, {"detail": "；".join(exc.messages)})
     return Status(200, asdict(result))
+
+
+# --- the term registry ---------------------------------------------------------------------------
+
+
+class ElectionTermOut(Schema):
+    id: int
+    org_id: int = Field(..., description="党组织编号")
+    org_name: str = Field(..., description="党组织全称")
+    body: str = Field(
+        ..., description="班子：committee 委员会，branch_committee 支部委员会，secretary 支部书记"
+    )
+    body_label: str
+    started_on: date = Field(..., description="本届开始日期")
+    length_years: int = Field(..., description="每届年限")
+    due_on: date = Field(..., description="届满日期（经批准延期或提前的，为调整后的日期）")
+    original_due_on: date = Field(..., description="原定届满日期")
+    overdue: bool = Field(..., description="是否已届满而未换届")
+
+
+class ElectionTermFilters(Schema):
+    due_within_months: int | None = Field(
+        None,
+        ge=0,
+        le=120,
+        description="只列出今后N个月内届满的和已届满未换届的；不填则列出全部在任的届",
+    )
+
+
+@router.get(
+    "/terms",
+    response=list[ElectionTermOut],
+    summary="任期登记",
+    description="查看范围内各党组织的本届任期（按届满日期排序）。",
+)
+def terms(request: HttpRequest, filters: Query[ElectionTermFilters]):
+    from dangjian.core.calendar import add_months
+    from dangjian.elections.selectors import open_terms
+
+    today = timezone.localdate()
+    qs = open_terms(request.auth)
+    if filters.due_within_months is not None:
+        qs = qs.filter(due_on__lte=add_months(today, filters.due_within_months))
+    return [
+        ElectionTermOut(
+            id=t.pk,
+            org_id=t.org_id,
+            org_name=t.org.name,
+            body=t.body,
+            body_label=str(t.get_body_display()),
+            started_on=t.started_on,
+            length_years=t.length_years,
+            due_on=t.due_on,
+            original_due_on=t.original_due_on,
+            overdue=t.due_on < today,
+        )
+        for t in qs[:5000]
+    ]

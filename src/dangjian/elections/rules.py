@@ -95,3 +95,91 @@ ELECTION_RULES = register_domain(
         ),
     )
 )
+
+
+# --- Terms (任期) ------------------------------------------------------------------------------
+
+TERMS = "terms"
+
+TERM_RULES = register_domain(
+    Domain(
+        key=TERMS,
+        label="基层党组织任期",
+        builtin_name="《关于党的基层组织任期的意见》（2018年）及《中国共产党基层组织选举工作条例》",
+        builtin_from=date(2018, 1, 1),
+        specs=(
+            RuleSpec(
+                "party_committee_years",
+                "基层党委每届任期",
+                5,
+                unit="年",
+                source="《关于党的基层组织任期的意见》：基层党委一般每届5年（RULES.md 4.11）",
+                grade="B",
+                minimum=1,
+                maximum=10,
+            ),
+            RuleSpec(
+                "general_branch_years",
+                "党总支每届任期",
+                3,
+                unit="年",
+                source="《关于党的基层组织任期的意见》：总支部委员会一般每届3年（RULES.md 4.11）",
+                grade="B",
+                minimum=1,
+                maximum=10,
+            ),
+            RuleSpec(
+                "branch_years",
+                "党支部每届任期",
+                3,
+                unit="年",
+                source="《关于党的基层组织任期的意见》：支部委员会一般每届3年（RULES.md 4.11）",
+                grade="B",
+                minimum=1,
+                maximum=10,
+            ),
+            RuleSpec(
+                "village_community_years",
+                "村、社区党组织每届任期",
+                5,
+                unit="年",
+                source="《关于党的基层组织任期的意见》：村、社区党组织每届5年（RULES.md 4.11）",
+                grade="B",
+                minimum=1,
+                maximum=10,
+            ),
+            RuleSpec(
+                "change_max_months",
+                "延期或提前换届一般不超过",
+                12,
+                unit="个月",
+                source="《中国共产党基层组织选举工作条例》第三条：延期或提前换届须经上级党组织批准，"
+                "期限一般不超过1年（RULES.md 4.1）",
+                grade="A",
+                minimum=1,
+                maximum=60,
+            ),
+            RuleSpec(
+                "due_soon_months",
+                "任期届满提醒提前",
+                6,
+                unit="个月",
+                source="本地设置：提前几个月列入“即将届满”名单，无上级统一规定（默认6个月，可设置）",
+                grade="?",
+                minimum=1,
+                maximum=24,
+            ),
+            RuleSpec(
+                "branch_committee_min_full_members",
+                "设立支部委员会的正式党员人数",
+                7,
+                unit="人",
+                source="《中国共产党支部工作条例（试行）》：正式党员7人以上的设支部委员会，不足7人的"
+                "设书记1名（RULES.md 4.13）",
+                grade="B",
+                minimum=1,
+                maximum=50,
+            ),
+        ),
+    )
+)

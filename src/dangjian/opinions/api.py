@@ -17,7 +17,7 @@ class FiguresQuery(Schema):
     org: int | None = Field(None, description="只统计这个党组织及其下级（受理或承办）")
 
 
-class CountOut(Schema):
+class OpinionCountOut(Schema):
     key: str
     label: str
     count: int
@@ -41,9 +41,9 @@ class FiguresOut(Schema):
     open: int
     overdue: int
     satisfied_rate: float | None
-    by_level: list[CountOut]
-    by_category: list[CountOut]
-    satisfaction: list[CountOut]
+    by_level: list[OpinionCountOut]
+    by_category: list[OpinionCountOut]
+    satisfaction: list[OpinionCountOut]
     units: list[UnitOut]
 
 

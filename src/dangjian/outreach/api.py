@@ -15,13 +15,13 @@ from dangjian.outreach import selectors
 router = Router(tags=["联建共创"])
 
 
-class FiguresQuery(Schema):
+class OutreachFiguresQuery(Schema):
     org: int | None = Field(None, description="党组织编号；不填时为您可查看的唯一范围")
     from_: date | None = Field(None, alias="from", description="开始日期（含），默认本年1月1日")
     to: date | None = Field(None, description="结束日期（含），默认今天")
 
 
-class OrgRef(Schema):
+class OutreachOrgRef(Schema):
     id: int
     name: str
 
@@ -57,8 +57,8 @@ class TasksOut(Schema):
     done: int
 
 
-class FiguresOut(Schema):
-    org: OrgRef
+class OutreachFiguresOut(Schema):
+    org: OutreachOrgRef
     from_: date = Field(..., alias="from")
     to: date
     pairings: PairingsOut = Field(..., description="期间内在结对状态的结对")
@@ -73,13 +73,13 @@ class FiguresOut(Schema):
 
 @router.get(
     "/figures",
-    response={200: FiguresOut, 400: ErrorOut, 404: ErrorOut},
+    response={200: OutreachFiguresOut, 400: ErrorOut, 404: ErrorOut},
     by_alias=True,
     summary="联建共创统计",
     description="所选党组织（含下级）在一段时间内的结对、活动和成效数字；由活动记录统计得出，"
     "与页面和导出一致。",
 )
-def figures(request: HttpRequest, params: Query[FiguresQuery]):
+def figures(request: HttpRequest, params: Query[OutreachFiguresQuery]):
     user = request.auth
     today = timezone.localdate()
     start = params.from_ or date(today.year, 1, 1)
