@@ -811,7 +811,32 @@ class _Builder:
             for i, person in enumerate(members):
                 portfolio = portfolios[i] if i < len(portfolios) else ""
                 self._post(committee, person, PostKind.MEMBER, term, portfolio)
+        self._work_committee_posts()
         Post.objects.bulk_create(self.posts, batch_size=500)
+
+    def _work_committee_posts(self) -> None:
+        """The 工委's own 书记, 副书记 and 委员: appointed by the 县委 (not elected, so no 换届), drawn
+        from the 党委 leaders' departments; their membership stays in their own branches. A separate
+        random stream keeps the rest of the county as it was."""
+        rng = random.Random(7331)
+        held = {post.member.pk for post in self.posts}
+        pool = [
+            p
+            for leaf in self.leaves
+            for p in leaf.people
+            if p.eligible and p.member.pk not in held and self._leader_weight(p, 40, 58) > 1
+        ]
+        if len(pool) < 6:
+            return
+        people = rng.sample(sorted(pool, key=lambda p: p.member.pk), 6)
+        start = self.today.replace(year=self.today.year - 2, month=3, day=1)
+        term = (start, _add_years(start, 5))
+        gongwei = self.nodes["gongwei"]
+        self._post(gongwei, people[0], PostKind.SECRETARY, term)
+        self._post(gongwei, people[1], PostKind.DEPUTY, term)
+        portfolios = (Portfolio.ORGANISATION, Portfolio.PROPAGANDA, Portfolio.DISCIPLINE, "")
+        for person, portfolio in zip(people[2:], portfolios, strict=True):
+            self._post(gongwei, person, PostKind.MEMBER, term, portfolio)
 
     def _former_secretary(self, leaf: _Leaf, term: tuple[date, date]) -> None:
         """The secretary left for another department two months ago; no successor yet."""
