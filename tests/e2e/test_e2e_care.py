@@ -76,3 +76,53 @@ def test_gongwei_sees_the_pair_missing_its_quarterly_visit(county, page, login, 
     assert total.balance[Fund.BUDGET] == Decimal("1200.00")
     assert _money(page.get_by_test_id("sources-total").inner_text()) == total.total
     snap("funds-sources")
+
+
+def test_gongwei_corrects_a_visit_and_the_figures_follow_the_ledger(county, page, login, snap):
+    gw = county.users["gongwei"]
+    year = date.today().year - 1
+    funds.record_funding(
+        actor=gw, org=county.gongwei, fund=Fund.BUDGET, amount="2000",
+        occurred_on=date(year, 1, 5), counterparty_name="县财政局",
+    )  # fmt: skip
+    cadre = member_in(county.dangwei_a, name="周书记")
+    r = services.register_recipient(
+        actor=gw, member=county.members["a1"][1], reason=Reason.DISASTER, level=Level.SPECIAL,
+        since=date(year - 1, 6, 1),
+    )  # fmt: skip
+    services.pair_cadre(actor=gw, recipient=r, cadre=cadre, started_on=date(year - 1, 12, 1))
+    services.record_visit(
+        actor=gw, recipient=r, visited_on=date(year, 3, 31), cadres=[cadre],
+        what_done="到家中看望", deeds=["联系医院复诊"], amount="800",
+        paying_org=county.gongwei, fund=Fund.BUDGET,
+    )  # fmt: skip
+    login("gongwei")
+    page.goto(f"/care/r/{r.pk}/")
+    page.get_by_test_id("visits").get_by_role("link", name="更正").click()
+    page.get_by_label("更正原因").fill("慰问金实际发了500元")
+    page.get_by_label("慰问金（元）").fill("500")
+    page.get_by_role("button", name="保存更正").click()
+    visits = page.get_by_test_id("visits")
+    expect(visits).to_contain_text("已更正，不计入统计")
+    expect(visits).to_contain_text("慰问金实际发了500元")
+    snap("care-visit-corrected")
+    assert selectors.fund_balance(county.gongwei, Fund.BUDGET) == Decimal("1500.00")
+
+    page.goto(f"/care/figures/?year={year}")
+    expect(page.get_by_test_id("fig-money")).to_contain_text("500.00")
+    expect(page.get_by_test_id("money-check")).to_contain_text("与经费账目核对一致")
+    page.get_by_test_id("fig-visits").click()
+    expect(page.get_by_test_id("list")).to_contain_text(r.member.name)
+    expect(page.get_by_test_id("list-count")).to_have_text("共1条")
+    snap("care-figures-list")
+
+    # the funds budget page on a phone: one card per line, nothing cut off at the side
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"/funds/org/{county.gongwei.pk}/budget/?year={year}")
+    table = page.get_by_test_id("budget")
+    expect(table.locator("thead")).to_be_hidden()
+    actual = table.locator("tbody tr").first.locator("td[data-label='实际支出（元）']")
+    expect(actual).to_be_visible()
+    expect(actual).to_contain_text("500.00")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    snap("funds-budget-phone")

@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 
 from dangjian.accounts.models import Grant
 from dangjian.care import selectors, services
-from dangjian.care.models import Level, Reason
+from dangjian.care.models import Level, Reason, Trainee, Visit
 from dangjian.core.calendar import add_months
 from dangjian.funds.models import Fund
 from dangjian.funds.selectors import fund_balance
@@ -59,6 +59,7 @@ def _gongwei_user(gongwei: Organization):
 
 def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
     counts = {"困难党员": 0, "结对": 0, "走访": 0, "实事": 0, "慰问金（元）": 0, "技能培训": 0}
+    counts.update({"更正走访": 0, "再就业登记": 0})
     gongwei = Organization.objects.filter(org_type=OrgType.WORK_COMMITTEE).order_by("path").first()
     if gongwei is None:
         return counts
@@ -156,6 +157,26 @@ def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
             counts["实事"] += len(deeds)
             counts["慰问金（元）"] += int(amount)
         q = q.next()
+    # a visit whose 慰问金 were entered wrongly, corrected (the ledger reversed and re-entered)
+    wrong = (
+        Visit.objects.filter(amount__gt=0, recipient__closed_on__isnull=True)
+        .select_related("fund_entry")
+        .order_by("visited_on", "id")
+        .first()
+    )
+    if wrong is not None:
+        try:
+            services.correct_visit(
+                actor=actor, visit=wrong, reason="慰问金金额登记错了，实际发放数以签收单为准",
+                visited_on=wrong.visited_on, cadres=list(wrong.cadres.all()),
+                what_done=wrong.what_done, deeds=[d.text for d in wrong.deeds.all()],
+                amount=wrong.amount - Decimal(200), paying_org=gongwei,
+                fund=wrong.fund_entry.fund,
+            )  # fmt: skip
+            counts["更正走访"] += 1
+            counts["慰问金（元）"] -= 200
+        except ValidationError:
+            pass
     # a pairing made mid-quarter (expected from the next quarter), a closed record, one overdue
     if len(recipients) > 3:
         late = recipients[1]
@@ -206,6 +227,18 @@ def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
             headcount_source="县劳动就业中心培训花名册",
         )
         counts["技能培训"] += 1
+        # one trainee found work later than the others, recorded on their own
+        later = (
+            Trainee.objects.filter(course__org=gongwei, reemployed_on__isnull=True)
+            .order_by("id")
+            .first()
+        )
+        if later is not None and held + timedelta(days=45) <= today:
+            services.record_reemployment(
+                actor=actor, trainee=later, reemployed_on=held + timedelta(days=45),
+                employer="县城电商产业园 客服",
+            )  # fmt: skip
+            counts["再就业登记"] += 1
     return counts
 
 

@@ -206,3 +206,46 @@ class CourseForm(ChineseForm):
         ).order_by("stroke_key")
         self.fields["trainees"].queryset = members
         self.fields["reemployed"].queryset = members
+
+
+class CorrectVisitForm(VisitForm):
+    """The visit as it should have been, with the reason; starts from the mistaken one."""
+
+    reason = forms.CharField(
+        label=_("更正原因"),
+        max_length=400,
+        help_text=_("例如：走访日期登记错了；慰问金金额登记错了。"),
+    )
+
+    def __init__(self, *args, recipient, payers, visit, **kwargs):
+        super().__init__(*args, recipient=recipient, payers=payers, **kwargs)
+        # the cadres paired at any time (the right day may be before a pairing ended)
+        self.fields["cadres"].queryset = Member.objects.filter(
+            pk__in=recipient.pairs.values("cadre_id")
+        ).order_by("stroke_key")
+        self.fields["cadres"].initial = list(visit.cadres.all())
+        self.fields["visited_on"].initial = visit.visited_on
+        self.fields["what_done"].initial = visit.what_done
+        self.fields["deeds"].initial = "\n".join(d.text for d in visit.deeds.all())
+        self.fields["amount"].initial = visit.amount
+        entry = visit.fund_entry
+        if entry is not None:
+            self.fields["paying_org"].initial = entry.org_id
+            self.fields["fund"].initial = entry.fund
+            self.fields["decision_body"].initial = entry.decision_body
+            self.fields["decision_on"].initial = entry.decision_on
+            self.fields["decision_summary"].initial = entry.decision_summary
+        self.order_fields(["reason"])
+
+
+class ReemploymentForm(ChineseForm):
+    reemployed_on = forms.DateField(label=_("再就业日期"), widget=_DATE)
+    employer = forms.CharField(
+        label=_("就业单位或岗位"), max_length=200, help_text=_("例如：县城某物流公司 分拣员。")
+    )
+    note = forms.CharField(
+        label=_("说明"),
+        max_length=400,
+        required=False,
+        help_text=_("更改已登记的再就业情况时必填，写明原因。"),
+    )

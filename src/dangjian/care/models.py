@@ -157,6 +157,17 @@ class Visit(models.Model):
         related_name="care_visit",
         verbose_name=_("慰问金账目"),
     )
+    # A mistaken visit is never edited: a new visit replaces it (naming it here, with the reason)
+    # and the old one stays, shown as corrected; only visits not replaced count anywhere.
+    replaces = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+        verbose_name=_("更正的走访记录"),
+    )
+    correction_reason = models.CharField(_("更正原因"), max_length=500, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -171,6 +182,14 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient} {self.visited_on:%Y-%m-%d}"
+
+    @property
+    def is_corrected(self) -> bool:
+        """Replaced by a correcting visit (it no longer counts)."""
+        try:
+            return self.replaced_by is not None
+        except Visit.DoesNotExist:
+            return False
 
     def get_additional_data(self) -> dict:
         return {"org_path": self.org_path}
@@ -243,6 +262,8 @@ class Trainee(models.Model):
     )
     reemployed_on = models.DateField(_("再就业日期"), null=True, blank=True)
     employer = models.CharField(_("就业单位或岗位"), max_length=200, blank=True)
+    # why a recorded re-employment was changed (the earlier values stay in the audit log)
+    reemployment_note = models.CharField(_("再就业情况说明"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("参训党员")

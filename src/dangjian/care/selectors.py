@@ -9,6 +9,7 @@ Quarterly compliance (the article: each pair visited at least once a quarter, on
   quarter is expected from the next quarter (a cadre paired on 3月20日 cannot fairly be counted
   missing for Q1), and a pair that ends during one is not expected in it — its visits still show;
 - a visit counts for every paired cadre who took part; the 实事 recorded on those visits count;
+  a visit replaced by a correction does not count (its correction does);
 - the numbers required are the "care" rules in force on the quarter's last day.
 """
 
@@ -17,12 +18,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from dangjian.care.models import CarePair, CareRecipient, Deed, TrainingCourse, Visit
+from dangjian.care.models import (
+    CarePair,
+    CareRecipient,
+    Deed,
+    Level,
+    Reason,
+    Trainee,
+    TrainingCourse,
+    Visit,
+)
 from dangjian.care.rules import DOMAIN
 from dangjian.core.calendar import add_months
 from dangjian.core.rulesets import rules_on
@@ -70,7 +81,14 @@ class Quarter:
 
     @property
     def label(self) -> str:
-        return _("%(y)s年第%(q)s季度") % {"y": self.year, "q": "一二三四"[self.number - 1]}
+        # one msgid per quarter: the Chinese ordinal cannot be a placeholder of the English
+        labels = (
+            _("%(y)s年第一季度"),
+            _("%(y)s年第二季度"),
+            _("%(y)s年第三季度"),
+            _("%(y)s年第四季度"),
+        )
+        return labels[self.number - 1] % {"y": self.year}
 
     def previous(self) -> Quarter:
         return (
@@ -180,6 +198,7 @@ def compliance(user, quarter: Quarter, today: date, *, within: str | None = None
     recipient_ids = {p.recipient_id for p in expected}
     visits = (
         Visit.objects.filter(
+            replaced_by__isnull=True,  # a corrected visit counts only through its correction
             recipient_id__in=recipient_ids,
             visited_on__gte=quarter.start,
             visited_on__lte=quarter.end,
@@ -217,12 +236,16 @@ def compliance(user, quarter: Quarter, today: date, *, within: str | None = None
 # --- visits and training ------------------------------------------------------------------------
 
 
-def visits(user, *, within: str | None = None, action: str = "view") -> QuerySet:
-    return (
-        restrict(user, action, Visit.objects.all(), within=within)
-        .select_related("recipient__member", "fund_entry__org")
-        .prefetch_related("cadres", "deeds")
-    )
+def visits(
+    user, *, within: str | None = None, action: str = "view", current: bool = False
+) -> QuerySet:
+    """Visits in scope; `current` leaves out those replaced by a correction (what counts)."""
+    rows = restrict(user, action, Visit.objects.all(), within=within)
+    if current:
+        rows = rows.filter(replaced_by__isnull=True)
+    return rows.select_related(
+        "recipient__member", "fund_entry__org", "replaces", "replaced_by"
+    ).prefetch_related("cadres", "deeds")
 
 
 def deeds_of(visit: Visit) -> list[Deed]:
@@ -266,4 +289,132 @@ def cadre_load(user, *, within: str | None = None) -> dict[int, int]:
         .values_list("cadre_id")
         .annotate(n=Count("id"))
         .values_list("cadre_id", "n")
+    )
+
+
+# --- figures for a subtree and a year ---------------------------------------------------------------
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def recipients_in_year(user, year: int, *, within: str | None = None) -> QuerySet:
+    """Recipients on the register at any time in the year (registered by its end, not closed
+    before its start)."""
+    start, end = year_bounds(year)
+    return recipients(user, within=within).filter(since__lte=end).exclude(closed_on__lt=start)
+
+
+def visits_in_year(user, year: int, *, within: str | None = None) -> QuerySet:
+    """Visits that count (not replaced by a correction) made in the year."""
+    start, end = year_bounds(year)
+    return visits(user, within=within, current=True).filter(
+        visited_on__gte=start, visited_on__lte=end
+    )
+
+
+def deeds_in_year(user, year: int, *, within: str | None = None) -> QuerySet:
+    return Deed.objects.filter(
+        visit__in=visits_in_year(user, year, within=within).values("pk")
+    ).select_related("visit__recipient__member")
+
+
+def ledger_condolences(user, year: int, *, within: str | None = None) -> QuerySet:
+    """The funds ledger's 慰问 expenses paid for visits in scope, dated in the year: the entries
+    written for visits, their reversals and re-entries. Their sum is what the ledger says was paid;
+    it equals the 慰问金 of the visits that count (a check the figures page shows)."""
+    from dangjian.funds.models import FundEntry, Kind, Purpose
+
+    start, end = year_bounds(year)
+    ours = restrict(user, "view", Visit.objects.all(), within=within).values("pk")
+    linked = FundEntry.objects.filter(
+        Q(care_visit__in=ours) | Q(corrects__care_visit__in=ours) | Q(replaces__care_visit__in=ours)
+    ).values("pk")
+    return (
+        FundEntry.objects.filter(pk__in=linked, kind=Kind.EXPENSE, purpose=Purpose.HARDSHIP)
+        .filter(occurred_on__gte=start, occurred_on__lte=end)
+        .select_related("org")
+        .order_by("occurred_on", "id")
+    )
+
+
+def reemployed_in_year(user, year: int, *, within: str | None = None) -> QuerySet:
+    """Members re-employed in the year, one row each, counted by their own re-employment date."""
+    start, end = year_bounds(year)
+    return (
+        restrict(user, "view", Trainee.objects.all(), within=within)
+        .filter(reemployed_on__gte=start, reemployed_on__lte=end)
+        .select_related("member", "course")
+        .order_by("reemployed_on", "id")
+    )
+
+
+@dataclass
+class QuarterFigure:
+    quarter: Quarter
+    expected: int
+    compliant: int
+    in_progress: bool
+
+    @property
+    def missing(self) -> int:
+        return self.expected - self.compliant
+
+
+@dataclass
+class CareFigures:
+    year: int
+    recipients: int
+    by_reason: list[tuple[str, str, int]]
+    by_level: list[tuple[str, str, int]]
+    visits: int
+    deeds: int
+    money: Decimal
+    ledger_money: Decimal
+    quarters: list[QuarterFigure]
+    courses: int
+    trained: int
+    reemployed_members: int
+    reemployed_others: int
+
+    @property
+    def money_matches(self) -> bool:
+        return self.money == self.ledger_money
+
+    @property
+    def reemployed(self) -> int:
+        return self.reemployed_members + self.reemployed_others
+
+
+def figures(user, year: int, today: date, *, within: str | None = None) -> CareFigures:
+    """Every number counted from the records, for the subtree at `within` and the calendar year."""
+    people = recipients_in_year(user, year, within=within)
+    reasons = dict(people.order_by().values_list("reason").annotate(n=Count("id")))
+    levels = dict(people.order_by().values_list("level").annotate(n=Count("id")))
+    counted = visits_in_year(user, year, within=within).order_by()
+    money = counted.aggregate(s=Sum("amount"))["s"] or Decimal("0.00")
+    ledger = ledger_condolences(user, year, within=within).order_by()
+    quarters = []
+    for number in range(1, 5):
+        q = Quarter(year, number)
+        if q.start > today:
+            break
+        c = compliance(user, q, today, within=within)
+        quarters.append(QuarterFigure(q, len(c.rows), c.compliant, c.in_progress))
+    held = courses(user, within=within, year=year)
+    return CareFigures(
+        year=year,
+        recipients=people.count(),
+        by_reason=[(v, str(label), reasons.get(v, 0)) for v, label in Reason.choices],
+        by_level=[(v, str(label), levels.get(v, 0)) for v, label in Level.choices],
+        visits=counted.count(),
+        deeds=deeds_in_year(user, year, within=within).count(),
+        money=Decimal(money).quantize(Decimal("0.01")),
+        ledger_money=Decimal(ledger.aggregate(s=Sum("amount"))["s"] or 0).quantize(Decimal("0.01")),
+        quarters=quarters,
+        courses=len(held),
+        trained=sum(f.trained for f in held),
+        reemployed_members=reemployed_in_year(user, year, within=within).count(),
+        reemployed_others=sum(f.course.others_reemployed for f in held),
     )

@@ -256,30 +256,16 @@ def payer_choices(recipient: CareRecipient) -> list[Organization]:
     return [*Organization.objects.get_ancestors(org).order_by("depth"), org]
 
 
-def record_visit(
-    *,
-    actor,
-    recipient: CareRecipient,
-    visited_on: date,
-    cadres,
-    what_done: str,
-    deeds=(),
-    amount=0,
-    paying_org: Organization | None = None,
-    fund: str = Fund.DUES,
-    decision_body: str = "",
-    decision_on: date | None = None,
-    decision_summary: str = "",
-) -> Visit:
-    """走访慰问 by cadres paired with the recipient on that day, with the 实事 done; 慰问金 (if any)
-    are recorded as a 支出 (用途：补助生活困难的党员) of `paying_org`'s `fund` in the same
-    transaction, so an insufficient balance refuses the whole visit."""
-    _require(actor, "add", recipient.org_path)
-    _open(recipient)
+def _visit_fields(
+    *, recipient: CareRecipient, visited_on, cadres, what_done, deeds, amount, paying_org
+) -> tuple[date, list, str, list[str], Decimal]:
+    """The checks a visit (new or correcting) must pass; raises one ValidationError for all."""
     errors = {}
     visited_on = _day(visited_on, _("走访日期"), "visited_on")
     if visited_on < recipient.since:
         errors["visited_on"] = _("走访日期不能早于困难起始日期。")
+    if recipient.closed_on is not None and visited_on > recipient.closed_on:
+        errors["visited_on"] = _("走访日期不能晚于退出台账的日期。")
     cadres = list(cadres or [])
     paired = set(
         recipient.pairs.filter(started_on__lte=visited_on)
@@ -302,6 +288,48 @@ def record_visit(
             errors["paying_org"] = _("慰问金应由困难党员所在党组织或其上级党组织支付。")
     if errors:
         raise ValidationError(errors)
+    return visited_on, cadres, what_done, deeds, amount
+
+
+def _pay(*, actor, visit: Visit, recipient: CareRecipient, cadres, paying_org, fund, **decision):
+    names = "、".join(str(c) for c in cadres)
+    return funds.record_expense(
+        actor=actor,
+        org=paying_org,
+        fund=fund,
+        purpose=Purpose.HARDSHIP,
+        amount=visit.amount,
+        occurred_on=visit.visited_on,
+        counterparty_name=str(recipient.member),
+        note=_("走访慰问困难党员%(m)s（%(c)s）") % {"m": recipient.member, "c": names},
+        **decision,
+    )
+
+
+def record_visit(
+    *,
+    actor,
+    recipient: CareRecipient,
+    visited_on: date,
+    cadres,
+    what_done: str,
+    deeds=(),
+    amount=0,
+    paying_org: Organization | None = None,
+    fund: str = Fund.DUES,
+    decision_body: str = "",
+    decision_on: date | None = None,
+    decision_summary: str = "",
+) -> Visit:
+    """走访慰问 by cadres paired with the recipient on that day, with the 实事 done; 慰问金 (if any)
+    are recorded as a 支出 (用途：补助生活困难的党员) of `paying_org`'s `fund` in the same
+    transaction, so an insufficient balance refuses the whole visit."""
+    _require(actor, "add", recipient.org_path)
+    _open(recipient)
+    visited_on, cadres, what_done, deeds, amount = _visit_fields(
+        recipient=recipient, visited_on=visited_on, cadres=cadres, what_done=what_done,
+        deeds=deeds, amount=amount, paying_org=paying_org,
+    )  # fmt: skip
     with transaction.atomic():
         visit = Visit.objects.create(
             recipient=recipient,
@@ -315,22 +343,92 @@ def record_visit(
         for text in deeds:
             Deed.objects.create(visit=visit, text=text)
         if amount > 0:
-            names = "、".join(str(c) for c in cadres)
-            visit.fund_entry = funds.record_expense(
-                actor=actor,
-                org=paying_org,
-                fund=fund,
-                purpose=Purpose.HARDSHIP,
-                amount=amount,
-                occurred_on=visited_on,
-                decision_body=decision_body,
-                decision_on=decision_on,
-                decision_summary=decision_summary,
-                counterparty_name=str(recipient.member),
-                note=_("走访慰问困难党员%(m)s（%(c)s）") % {"m": recipient.member, "c": names},
-            )
+            visit.fund_entry = _pay(
+                actor=actor, visit=visit, recipient=recipient, cadres=cadres,
+                paying_org=paying_org, fund=fund, decision_body=decision_body,
+                decision_on=decision_on, decision_summary=decision_summary,
+            )  # fmt: skip
             visit.save(update_fields=["fund_entry"])
     return visit
+
+
+def correct_visit(
+    *,
+    actor,
+    visit: Visit,
+    reason: str,
+    visited_on: date,
+    cadres,
+    what_done: str,
+    deeds=(),
+    amount=0,
+    paying_org: Organization | None = None,
+    fund: str = Fund.DUES,
+    decision_body: str = "",
+    decision_on: date | None = None,
+    decision_summary: str = "",
+) -> Visit:
+    """更正 a mistaken visit: a new visit replaces it (naming it and the reason); the old one stays,
+    shown as corrected, and no longer counts. Its 慰问金 are corrected in the funds ledger in the
+    same transaction through `funds.correct_entry`: paid by the same organisation from the same
+    fund, the entry is reversed and re-entered at the right amount and date; otherwise it is
+    reversed and the new 慰问金 (if any) are a new expense. A refusal anywhere (a balance that
+    would go below zero, a missing 集体讨论 for 党费) refuses the whole correction."""
+    _require(actor, "change", visit.org_path)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写更正原因。")})
+    if visit.is_corrected:
+        raise ValidationError(_("该走访记录已经更正过；如仍有错误，请更正最新的记录。"))
+    recipient = CareRecipient.objects.get(pk=visit.recipient_id)
+    visited_on, cadres, what_done, deeds, amount = _visit_fields(
+        recipient=recipient, visited_on=visited_on, cadres=cadres, what_done=what_done,
+        deeds=deeds, amount=amount, paying_org=paying_org,
+    )  # fmt: skip
+    with transaction.atomic():
+        # serialise corrections of one visit: the second one waits, then finds it corrected
+        old = Visit.objects.select_for_update().get(pk=visit.pk)
+        if Visit.objects.filter(replaces=old).exists():
+            raise ValidationError(_("该走访记录已经更正过；如仍有错误，请更正最新的记录。"))
+        new = Visit.objects.create(
+            recipient=recipient,
+            org_path=recipient.org_path,
+            visited_on=visited_on,
+            what_done=what_done,
+            amount=amount,
+            replaces=old,
+            correction_reason=reason[:500],
+            recorded_by=acting_user(actor),
+        )
+        new.cadres.set(cadres)
+        for text in deeds:
+            Deed.objects.create(visit=new, text=text)
+        entry = old.fund_entry
+        note = _("更正走访慰问：%(r)s") % {"r": reason}
+        same_payer = (
+            entry is not None
+            and amount > 0
+            and entry.org_id == paying_org.pk
+            and entry.fund == fund
+        )
+        if same_payer:
+            _reversed, replaced = funds.correct_entry(
+                actor=actor, entry=entry, reason=note, amount=amount, occurred_on=visited_on,
+                allow_linked=True,
+            )  # fmt: skip
+            new.fund_entry = replaced[0]
+        else:
+            if entry is not None:
+                funds.correct_entry(actor=actor, entry=entry, reason=note, allow_linked=True)
+            if amount > 0:
+                new.fund_entry = _pay(
+                    actor=actor, visit=new, recipient=recipient, cadres=cadres,
+                    paying_org=paying_org, fund=fund, decision_body=decision_body,
+                    decision_on=decision_on, decision_summary=decision_summary,
+                )  # fmt: skip
+        if new.fund_entry_id:
+            new.save(update_fields=["fund_entry"])
+    return new
 
 
 # --- 送技能、送岗位 --------------------------------------------------------------------------------
@@ -373,7 +471,9 @@ def record_course(
             raise Http404
         if reemployed_on is not None and reemployed_on < held_on:
             errors["trainees"] = _("再就业日期不能早于培训日期。")
-        rows.append((member, reemployed_on, (employer or "").strip()[:200]))
+        # an employer belongs to a re-employment: none is kept for someone not yet in work
+        employer = (employer or "").strip()[:200] if reemployed_on is not None else ""
+        rows.append((member, reemployed_on, employer))
     if not rows and not others_trained:
         errors["trainees"] = _("请登记参训的党员或其他参训人数。")
     if errors:
@@ -396,3 +496,29 @@ def record_course(
                 course=course, member=member, reemployed_on=reemployed_on, employer=employer
             )
     return course
+
+
+def record_reemployment(
+    *, actor, trainee: Trainee, reemployed_on: date, employer: str, note: str = ""
+) -> Trainee:
+    """A trainee found work after the course: the day and the employer, per person. Changing a
+    recorded re-employment needs a note saying why (the earlier values stay in the audit log)."""
+    trainee = Trainee.objects.select_related("course", "member").get(pk=trainee.pk)
+    _require(actor, "change", trainee.course.org_path)
+    reemployed_on = _day(reemployed_on, _("再就业日期"), "reemployed_on")
+    errors = {}
+    if reemployed_on < trainee.course.held_on:
+        errors["reemployed_on"] = _("再就业日期不能早于培训日期。")
+    employer = (employer or "").strip()
+    if not employer:
+        errors["employer"] = _("请填写就业单位或岗位。")
+    note = (note or "").strip()
+    if trainee.reemployed_on is not None and not note:
+        errors["note"] = _("该党员已登记过再就业，更改时请说明原因。")
+    if errors:
+        raise ValidationError(errors)
+    trainee.reemployed_on, trainee.employer = reemployed_on, employer[:200]
+    trainee.reemployment_note = note[:500]
+    with transaction.atomic():
+        trainee.save(update_fields=["reemployed_on", "employer", "reemployment_note"])
+    return trainee

@@ -18,14 +18,24 @@ from dangjian.care import selectors, services
 from dangjian.care.forms import (
     CircumstancesForm,
     CloseForm,
+    CorrectVisitForm,
     CourseForm,
     EndForm,
     PairForm,
     RecipientForm,
+    ReemploymentForm,
     ReviewForm,
     VisitForm,
 )
-from dangjian.care.models import CarePair, CareRecipient
+from dangjian.care.models import (
+    CarePair,
+    CareRecipient,
+    Level,
+    Reason,
+    Trainee,
+    TrainingCourse,
+    Visit,
+)
 from dangjian.care.rules import DOMAIN
 from dangjian.core.audit import record_event
 from dangjian.core.exports import ExportColumn, xlsx_response
@@ -150,10 +160,12 @@ def detail(request, pk):
             "org": recipient.org,
             "pairs": pairs,
             "visits": visits,
+            "counted": sum(1 for v in visits if not v.is_corrected),
             "may_read": may_read,
             "circumstances": circumstances,
             "can_add": _can(request, "add", recipient.org_path) and recipient.is_open,
             "can_change": _can(request, "change", recipient.org_path) and recipient.is_open,
+            "can_correct": _can(request, "change", recipient.org_path),
             "limit_cite": rules.cite("max_recipients_per_cadre"),
             "show_tree": False,
         },
@@ -295,6 +307,60 @@ def visit(request, pk):
         request,
         "care/visit.html",
         {"r": recipient, "org": recipient.org, "form": form, "show_tree": False},
+    )
+
+
+def _payers(request, recipient):
+    return [
+        o
+        for o in services.payer_choices(recipient)
+        if path_in_scope(request.user, "spend", "dues", o.path)
+    ]
+
+
+@login_required
+def correct_visit(request, pk):
+    """更正走访: the right visit replaces the mistaken one (which stays, shown as corrected)."""
+    old = get_scoped_or_404(
+        request.user,
+        "change",
+        Visit.objects.select_related("recipient__member", "recipient__org", "fund_entry__org"),
+        pk=pk,
+    )
+    recipient = old.recipient
+    if old.is_corrected:
+        messages.info(request, _("该走访记录已经更正过；如仍有错误，请更正最新的记录。"))
+        return redirect(reverse("care:detail", args=[recipient.pk]))
+    form = CorrectVisitForm(
+        request.POST or None, recipient=recipient, payers=_payers(request, recipient), visit=old
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.correct_visit(
+                actor=request.user,
+                visit=old,
+                reason=d["reason"],
+                visited_on=d["visited_on"],
+                cadres=d["cadres"],
+                what_done=d["what_done"],
+                deeds=(d.get("deeds") or "").splitlines(),
+                amount=d.get("amount") or 0,
+                paying_org=d.get("paying_org"),
+                fund=d["fund"],
+                decision_body=d.get("decision_body", ""),
+                decision_on=d.get("decision_on"),
+                decision_summary=d.get("decision_summary", ""),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已更正走访记录。"))
+            return redirect(reverse("care:detail", args=[recipient.pk]))
+    return render(
+        request,
+        "care/visit.html",
+        {"r": recipient, "org": recipient.org, "form": form, "old": old, "show_tree": False},
     )
 
 
@@ -459,4 +525,243 @@ def export(request):
             org_path=root.path,
             detail={"kind": "care_recipients", "rows": n, "unmasked": True},
         )
+    return response
+
+
+# --- a course and its trainees' re-employment ---------------------------------------------------
+
+
+@login_required
+def course(request, pk):
+    c = get_scoped_or_404(request.user, "view", TrainingCourse.objects.select_related("org"), pk=pk)
+    trainees = list(
+        Trainee.objects.filter(course=c)
+        .select_related("member__org")
+        .order_by("member__stroke_key", "id")
+    )
+    return render(
+        request,
+        "care/course.html",
+        {
+            "c": c,
+            "org": c.org,
+            "trainees": trainees,
+            "reemployed": sum(1 for t in trainees if t.reemployed_on),
+            "can_change": _can(request, "change", c.org_path),
+            "show_tree": False,
+        },
+    )
+
+
+@login_required
+def reemploy(request, pk):
+    t = get_scoped_or_404(
+        request.user, "change", Trainee.objects.select_related("course", "member"), pk=pk
+    )
+    form = ReemploymentForm(
+        request.POST or None,
+        initial={
+            "reemployed_on": t.reemployed_on or timezone.localdate(),
+            "employer": t.employer,
+        },
+    )
+    return form_page(
+        request,
+        form,
+        title=_("登记再就业") + f" · {t.member} · {t.course.title}",
+        save=lambda d: services.record_reemployment(
+            actor=request.user,
+            trainee=t,
+            reemployed_on=d["reemployed_on"],
+            employer=d["employer"],
+            note=d.get("note", ""),
+        ),
+        success=lambda r: _("已登记%(m)s再就业。") % {"m": r.member},
+        next_url=lambda r: reverse("care:course", args=[t.course_id]),
+    )
+
+
+# --- figures --------------------------------------------------------------------------------------
+
+
+def _year(request, today) -> int:
+    raw = request.GET.get("year") or ""
+    if raw.isdigit() and 2000 <= int(raw) <= today.year:
+        return int(raw)
+    if raw:
+        messages.error(request, _("年度应为2000年至今年之间的四位年份。"))
+    return today.year
+
+
+@login_required
+def figures(request):
+    root = _root(request)
+    today = timezone.localdate()
+    year = _year(request, today)
+    f = selectors.figures(request.user, year, today, within=root.path)
+    return render(
+        request,
+        "care/figures.html",
+        {
+            "org": root,
+            "others": _others(request, root),
+            "f": f,
+            "year": year,
+            "years": list(range(today.year, today.year - 6, -1)),
+            "can_export": _can(request, "export", root.path),
+            "show_tree": False,
+        },
+    )
+
+
+FIGURE_LISTS = {
+    "recipients": _("困难党员"),
+    "visits": _("走访慰问"),
+    "deeds": _("办的实事"),
+    "money": _("慰问金"),
+    "reemployed": _("实现再就业的党员"),
+}
+
+
+@login_required
+def figures_list(request):
+    """The records behind one number of the figures page."""
+    root = _root(request)
+    today = timezone.localdate()
+    year = _year(request, today)
+    what = request.GET.get("what", "")
+    if what not in FIGURE_LISTS:
+        raise Http404
+    title = str(FIGURE_LISTS[what])
+    page = {"org": root, "year": year, "what": what, "show_tree": False}
+    if what == "recipients":
+        rows = selectors.recipients_in_year(request.user, year, within=root.path)
+        reason, level = request.GET.get("reason", ""), request.GET.get("level", "")
+        if reason in Reason.values:
+            rows = rows.filter(reason=reason)
+            title += " · " + str(Reason(reason).label)
+        if level in Level.values:
+            rows = rows.filter(level=level)
+            title += " · " + str(Level(level).label)
+        page["rows"] = list(rows[:2000])
+    elif what == "reemployed":
+        page["rows"] = list(selectors.reemployed_in_year(request.user, year, within=root.path))
+    else:
+        rows = selectors.visits_in_year(request.user, year, within=root.path).order_by(
+            "visited_on", "id"
+        )
+        if what == "money":
+            rows = rows.filter(amount__gt=0)
+            page["ledger"] = list(
+                selectors.ledger_condolences(request.user, year, within=root.path)
+            )
+        elif what == "deeds":
+            rows = rows.filter(deeds__isnull=False).distinct()
+        page["rows"] = list(rows[:2000])
+    page["title"] = title
+    return render(request, "care/figures_list.html", page)
+
+
+@login_required
+def figures_export(request):
+    """The figures as .xlsx: the summary, the recipients (circumstances always masked) and the
+    visits that count. Audited as an export."""
+    import os
+    import tempfile
+
+    from django.http import FileResponse
+
+    from dangjian.core.exports import XLSX, export_dir, new_workbook
+
+    root = _root(request, "export")
+    today = timezone.localdate()
+    year = _year(request, today)
+    f = selectors.figures(request.user, year, today, within=root.path)
+    people = selectors.recipients_in_year(request.user, year, within=root.path).filter(
+        pk__in=selectors.recipients(request.user, action="export", within=root.path).values("pk")
+    )
+    visits = selectors.visits_in_year(request.user, year, within=root.path).filter(
+        pk__in=selectors.visits(request.user, action="export", within=root.path).values("pk")
+    )
+    fd, path = tempfile.mkstemp(suffix=".xlsx", dir=export_dir())
+    os.close(fd)
+    n = 0
+    try:
+        book = new_workbook(path)
+        head = book.add_format({"bold": True, "bg_color": "#FAF0E6", "border": 1})
+        day = book.add_format({"num_format": 'yyyy"年"m"月"d"日"', "align": "left"})
+        money = book.add_format({"num_format": "#,##0.00"})
+
+        def sheet(name, headers, widths):
+            ws = book.add_worksheet(name)
+            for i, (h, w) in enumerate(zip(headers, widths, strict=True)):
+                ws.set_column(i, i, w)
+                ws.write_string(0, i, h, head)
+            ws.freeze_panes(1, 0)
+            return ws
+
+        ws = sheet("汇总", ["项目", "数量"], [36, 16])
+        summary = [(f"{year}年 {root.name}", ""), ("困难党员（人）", f.recipients)]
+        summary += [(f"  困难类型：{label}", n) for _v, label, n in f.by_reason]
+        summary += [(f"  困难程度：{label}", n) for _v, label, n in f.by_level]
+        summary += [
+            ("走访慰问（次）", f.visits),
+            ("办的实事（件）", f.deeds),
+            ("慰问金（元）", float(f.money)),
+            ("经费账目中的走访慰问金支出（元）", float(f.ledger_money)),
+        ]
+        summary += [
+            (f"{q.quarter.label}结对走访落实（落实/应走访）", f"{q.compliant}/{q.expected}")
+            for q in f.quarters
+        ]
+        summary += [("参训人数", f.trained), ("实现再就业人数", f.reemployed)]
+        for i, (label, value) in enumerate(summary, start=1):
+            ws.write_string(i, 0, label)
+            if isinstance(value, int | float):
+                ws.write_number(i, 1, value, money if isinstance(value, float) else None)
+            elif value:
+                ws.write_string(i, 1, value)
+        ws = sheet(
+            "困难党员",
+            ["姓名", "党组织", "困难类型", "困难程度", "困难起始日期", "个人情况", "退出日期"],
+            [10, 28, 10, 10, 14, 12, 14],
+        )
+        for n, r in enumerate(people.iterator(chunk_size=500), start=1):
+            ws.write_string(n, 0, r.member.name)
+            ws.write_string(n, 1, r.org.name)
+            ws.write_string(n, 2, r.get_reason_display())
+            ws.write_string(n, 3, r.get_level_display())
+            ws.write_datetime(n, 4, r.since, day)
+            ws.write_string(n, 5, "******" if r.has_circumstances else "")  # always masked
+            if r.closed_on:
+                ws.write_datetime(n, 6, r.closed_on, day)
+        ws = sheet(
+            "走访慰问",
+            ["走访日期", "困难党员", "走访的领导干部", "办的实事", "慰问金（元）"],
+            [14, 10, 24, 40, 14],
+        )
+        for i, v in enumerate(visits.order_by("visited_on", "id"), start=1):
+            ws.write_datetime(i, 0, v.visited_on, day)
+            ws.write_string(i, 1, v.recipient.member.name)
+            ws.write_string(i, 2, "、".join(c.name for c in v.cadres.all()))
+            ws.write_string(i, 3, "；".join(d.text for d in v.deeds.all()))
+            ws.write_number(i, 4, float(v.amount), money)
+        book.close()
+        handle = open(path, "rb")
+    finally:
+        os.unlink(path)
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"困难党员帮扶统计_{root.short_name or root.name}_{year}.xlsx",
+        content_type=XLSX,
+    )
+    response["Cache-Control"] = "no-store"
+    record_event(
+        "export",
+        actor=request.user,
+        request=request,
+        org_path=root.path,
+        detail={"kind": "care_figures", "year": year, "rows": n, "unmasked": False},
+    )
     return response

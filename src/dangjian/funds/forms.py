@@ -17,7 +17,7 @@ CENTRE = "centre"
 
 def year_choices(today=None) -> list[tuple[int, str]]:
     year = (today or timezone.localdate()).year
-    return [(y, f"{y}年") for y in range(year, year - 6, -1)]
+    return [(y, _("%(y)s年") % {"y": y}) for y in range(year, year - 6, -1)]
 
 
 def remit_target_choices(org: Organization) -> list[tuple[str, str]]:
@@ -29,32 +29,32 @@ def remit_target_choices(org: Organization) -> list[tuple[str, str]]:
         if o.org_type != OrgType.COUNTY_COMMITTEE
     ]
     if org.org_type in (OrgType.WORK_COMMITTEE, OrgType.COUNTY_COMMITTEE):
-        choices.append((CENTRE, "党中央"))
+        choices.append((CENTRE, _("党中央")))
     return choices
 
 
 class RemitForm(ChineseForm):
     # chosen on the page first (the suggestion depends on them), then carried along
-    to = forms.ChoiceField(label="上缴给", widget=forms.HiddenInput)
-    period_year = forms.TypedChoiceField(label="所属年度", coerce=int, widget=forms.HiddenInput)
+    to = forms.ChoiceField(label=_("上缴给"), widget=forms.HiddenInput)
+    period_year = forms.TypedChoiceField(label=_("所属年度"), coerce=int, widget=forms.HiddenInput)
     amount = forms.DecimalField(
-        label="上缴金额（元）",
+        label=_("上缴金额（元）"),
         min_value=0,
         decimal_places=2,
         max_digits=14,
-        help_text="已按规定比例算出建议金额，可按实际上缴金额修改。",
+        help_text=_("已按规定比例算出建议金额，可按实际上缴金额修改。"),
     )
     centre_amount = forms.DecimalField(
-        label="代转中央的自愿多交党费（元）",
+        label=_("代转中央的自愿多交党费（元）"),
         min_value=0,
         decimal_places=2,
         max_digits=14,
         required=False,
-        help_text="一次自愿多交达到规定数额的党费全额上缴中央，与本级党费分开代转。",
+        help_text=_("一次自愿多交达到规定数额的党费全额上缴中央，与本级党费分开代转。"),
     )
-    occurred_on = forms.DateField(label="上缴日期", widget=_DATE)
+    occurred_on = forms.DateField(label=_("上缴日期"), widget=_DATE)
     note = forms.CharField(
-        label="摘要", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("摘要"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, org: Organization, **kwargs):
@@ -79,39 +79,41 @@ class ApproverChoice(forms.ModelChoiceField):
 
 
 class ExpenseForm(ChineseForm):
-    fund = forms.ChoiceField(label="资金性质", choices=Fund.choices)
+    fund = forms.ChoiceField(label=_("资金性质"), choices=Fund.choices)
     purpose = forms.ChoiceField(
-        label="用途",
-        choices=[("", "请选择用途")] + [(p, Purpose(p).label) for p in Purpose.values],
-        help_text="党费只能用于规定的用途（《关于中国共产党党费收缴、使用和管理的规定》第十八条）；"
-        "财政专项、党建工作经费和其他资金可用于各项党建工作。",
+        label=_("用途"),
+        choices=[("", _("请选择用途"))] + [(p, Purpose(p).label) for p in Purpose.values],
+        help_text=_(
+            "党费只能用于规定的用途（《关于中国共产党党费收缴、使用和管理的规定》第十八条）；"
+            "财政专项、党建工作经费和其他资金可用于各项党建工作。"
+        ),
     )
     amount = forms.DecimalField(
-        label="支出金额（元）", min_value=0, decimal_places=2, max_digits=14
+        label=_("支出金额（元）"), min_value=0, decimal_places=2, max_digits=14
     )
-    occurred_on = forms.DateField(label="支出日期", widget=_DATE)
-    counterparty_name = forms.CharField(label="收款单位或个人", max_length=200, required=False)
+    occurred_on = forms.DateField(label=_("支出日期"), widget=_DATE)
+    counterparty_name = forms.CharField(label=_("收款单位或个人"), max_length=200, required=False)
     decision_body = forms.CharField(
-        label="集体讨论的会议",
+        label=_("集体讨论的会议"),
         max_length=100,
         required=False,
-        help_text="例如：党委会、支委会、支部党员大会。党费的使用须经集体讨论决定。",
+        help_text=_("例如：党委会、支委会、支部党员大会。党费的使用须经集体讨论决定。"),
     )
-    decision_on = forms.DateField(label="集体讨论日期", widget=_DATE, required=False)
+    decision_on = forms.DateField(label=_("集体讨论日期"), widget=_DATE, required=False)
     decision_summary = forms.CharField(
-        label="集体讨论意见", widget=forms.Textarea(attrs={"rows": 3}), required=False
+        label=_("集体讨论意见"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
     document_no = forms.CharField(label=_("凭证号或文号"), max_length=100, required=False)
     approved_by = ApproverChoice(
-        label="审批人", queryset=User.objects.none(), required=False, empty_label="（不指定）"
+        label=_("审批人"), queryset=User.objects.none(), required=False, empty_label=_("（不指定）")
     )
     document = forms.FileField(
-        label="凭证材料",
+        label=_("凭证材料"),
         required=False,
-        help_text="会议记录、发票或清单（PDF、图片、Word、Excel、OFD，10MB以内）。",
+        help_text=_("会议记录、发票或清单（PDF、图片、Word、Excel、OFD，10MB以内）。"),
     )
     note = forms.CharField(
-        label="摘要", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("摘要"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
     def __init__(self, *args, org: Organization, **kwargs):
@@ -122,31 +124,33 @@ class ExpenseForm(ChineseForm):
 
 class CorrectForm(ChineseForm):
     reason = forms.CharField(
-        label="更正原因", max_length=400, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("更正原因"), max_length=400, widget=forms.Textarea(attrs={"rows": 2})
     )
     amount = forms.DecimalField(
-        label="正确金额（元）",
+        label=_("正确金额（元）"),
         min_value=0,
         decimal_places=2,
         max_digits=14,
         required=False,
-        help_text="留空表示只冲销原记录；填写则在冲销后按正确金额重新登记。",
+        help_text=_("留空表示只冲销原记录；填写则在冲销后按正确金额重新登记。"),
     )
     occurred_on = forms.DateField(
-        label="正确的发生日期", widget=_DATE, required=False, help_text="留空沿用原日期。"
+        label=_("正确的发生日期"), widget=_DATE, required=False, help_text=_("留空沿用原日期。")
     )
 
 
 class LedgerFilterForm(forms.Form):
-    year = forms.TypedChoiceField(label="年度", coerce=int, required=False, empty_value=None)
-    fund = forms.ChoiceField(label="资金性质", required=False)
-    kind = forms.ChoiceField(label="类型", required=False)
+    year = forms.TypedChoiceField(label=_("年度"), coerce=int, required=False, empty_value=None)
+    fund = forms.ChoiceField(label=_("资金性质"), required=False)
+    kind = forms.ChoiceField(label=_("类型"), required=False)
 
     def __init__(self, *args, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [("", "全部年度")] + [(y, f"{y}年") for y in years]
-        self.fields["fund"].choices = [("", "全部")] + list(Fund.choices)
-        self.fields["kind"].choices = [("", "全部")] + list(Kind.choices)
+        self.fields["year"].choices = [("", _("全部年度"))] + [
+            (y, _("%(y)s年") % {"y": y}) for y in years
+        ]
+        self.fields["fund"].choices = [("", _("全部"))] + list(Fund.choices)
+        self.fields["kind"].choices = [("", _("全部"))] + list(Kind.choices)
 
 
 class IncomeForm(ChineseForm):

@@ -20,6 +20,7 @@ from pathlib import PurePath
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dangjian.core.rulesets import rules_on
 from dangjian.development.services import check_upload
@@ -51,19 +52,24 @@ def _money(raw, label: str, *, allow_zero: bool = False) -> Decimal:
     try:
         value = Decimal(str(raw).strip().replace(",", "").replace("，", ""))
     except (InvalidOperation, ValueError):
-        raise ValidationError({"amount": f"{label}应为金额数字（元）。"}) from None
+        raise ValidationError(
+            {"amount": _("%(label)s应为金额数字（元）。") % {"label": label}}
+        ) from None
     if not value.is_finite() or value < 0 or value != value.quantize(CENT):
-        raise ValidationError({"amount": f"{label}应为不小于0、最多两位小数的金额（元）。"})
+        raise ValidationError(
+            {"amount": _("%(label)s应为不小于0、最多两位小数的金额（元）。") % {"label": label}}
+        )
     if value == 0 and not allow_zero:
-        raise ValidationError({"amount": f"{label}应大于0。"})
+        raise ValidationError({"amount": _("%(label)s应大于0。") % {"label": label}})
     return value.quantize(CENT)
 
 
-def _day(value: date | None, label: str = "发生日期", key: str = "occurred_on") -> date:
+def _day(value: date | None, label: str = "", key: str = "occurred_on") -> date:
+    label = label or _("发生日期")
     if value is None:
-        raise ValidationError({key: f"请填写{label}。"})
+        raise ValidationError({key: _("请填写%(label)s。") % {"label": label}})
     if value > _today():
-        raise ValidationError({key: f"{label}不能晚于今天。"})
+        raise ValidationError({key: _("%(label)s不能晚于今天。") % {"label": label}})
     return value
 
 
@@ -74,14 +80,14 @@ def _period(period) -> tuple[date | None, date | None]:
     if isinstance(period, tuple | list):
         start, end = period
         if start > end:
-            raise ValidationError({"period": "所属期间的起始日期不能晚于截止日期。"})
+            raise ValidationError({"period": _("所属期间的起始日期不能晚于截止日期。")})
         return start, end
     try:
         year = int(period)
     except (TypeError, ValueError):
-        raise ValidationError({"period": "所属年度应为四位年份。"}) from None
+        raise ValidationError({"period": _("所属年度应为四位年份。")}) from None
     if not 1921 <= year <= _today().year:
-        raise ValidationError({"period": "所属年度不正确。"})
+        raise ValidationError({"period": _("所属年度不正确。")})
     return year_period(year)
 
 
@@ -97,8 +103,11 @@ def _check_balance(org: Organization, fund: str = Fund.DUES) -> None:
         if left < 0:
             raise ValidationError(
                 {
-                    "amount": f"{org}的{Fund(fund).label}结余不足：本次登记后结余将为{left}元。"
-                    "经费支出应量入为出，请先登记经费来源或改由其他经费支付。"
+                    "amount": _(
+                        "%(org)s的%(fund)s结余不足：本次登记后结余将为%(left)s元。"
+                        "经费支出应量入为出，请先登记经费来源或改由其他经费支付。"
+                    )
+                    % {"org": org, "fund": Fund(fund).label, "left": left}
                 }
             )
         return
@@ -106,15 +115,22 @@ def _check_balance(org: Organization, fund: str = Fund.DUES) -> None:
     if bal.balance < 0:
         raise ValidationError(
             {
-                "amount": f"{org}的党费结余不足：本次登记后结余将为{bal.balance}元。"
-                "党费使用应量入为出（《关于中国共产党党费收缴、使用和管理的规定》第十七条）。"
+                "amount": _(
+                    "%(org)s的党费结余不足：本次登记后结余将为%(left)s元。"
+                    "党费使用应量入为出（《关于中国共产党党费收缴、使用和管理的规定》第十七条）。"
+                )
+                % {"org": org, "left": bal.balance}
             }
         )
     if bal.held_for_centre < 0:
         raise ValidationError(
             {
-                "centre_amount": f"{org}代收的应全额上缴中央的自愿多交党费不足："
-                f"本次登记后将为{bal.held_for_centre}元（按规定应经基层党委全额上缴中央，《关于中国共产党党费收缴、使用和管理的规定》第十一条）。"
+                "centre_amount": _(
+                    "%(org)s代收的应全额上缴中央的自愿多交党费不足："
+                    "本次登记后将为%(left)s元（按规定应经基层党委全额上缴中央，"
+                    "《关于中国共产党党费收缴、使用和管理的规定》第十一条）。"
+                )
+                % {"org": org, "left": bal.held_for_centre}
             }
         )
 
@@ -154,12 +170,12 @@ def record_remittance(
     require_scope(actor, "remit", from_org.path)
     if to_org is not None:
         if to_org.pk == from_org.pk or not from_org.path.startswith(to_org.path):
-            raise ValidationError({"to_org": "党费只能上缴给本组织的上级党组织。"})
-    amount = _money(amount, "上缴金额", allow_zero=True)
-    centre_amount = _money(centre_amount or 0, "代转中央的自愿多交党费", allow_zero=True)
+            raise ValidationError({"to_org": _("党费只能上缴给本组织的上级党组织。")})
+    amount = _money(amount, _("上缴金额"), allow_zero=True)
+    centre_amount = _money(centre_amount or 0, _("代转中央的自愿多交党费"), allow_zero=True)
     if amount == 0 and centre_amount == 0:
-        raise ValidationError({"amount": "上缴金额应大于0。"})
-    occurred_on = _day(occurred_on, "上缴日期")
+        raise ValidationError({"amount": _("上缴金额应大于0。")})
+    occurred_on = _day(occurred_on, _("上缴日期"))
     start, end = _period(period)
     if to_org is None:
         name = CENTRE_NAME if from_org.org_type == "work_committee" else CENTRE_VIA
@@ -224,16 +240,16 @@ def record_allocation(
     if from_org is not None:
         require_scope(actor, "remit", from_org.path)
         if to_org.pk == from_org.pk or not to_org.path.startswith(from_org.path):
-            raise ValidationError({"to_org": "党费只能下拨给本组织的下级党组织。"})
+            raise ValidationError({"to_org": _("党费只能下拨给本组织的下级党组织。")})
     else:
         require_scope(actor, "remit", to_org.path)
         counterparty_name = (counterparty_name or "").strip()
         if not counterparty_name:
-            raise ValidationError({"counterparty_name": "请填写拨款单位。"})
+            raise ValidationError({"counterparty_name": _("请填写拨款单位。")})
     if purpose and purpose not in DUES_PURPOSES:
-        raise ValidationError({"purpose": "下拨党费的用途应在党费使用范围内。"})
-    amount = _money(amount, "下拨金额")
-    occurred_on = _day(occurred_on, "下拨日期")
+        raise ValidationError({"purpose": _("下拨党费的用途应在党费使用范围内。")})
+    amount = _money(amount, _("下拨金额"))
+    occurred_on = _day(occurred_on, _("下拨日期"))
     common = {
         "fund": Fund.DUES,
         "occurred_on": occurred_on,
@@ -289,40 +305,40 @@ def record_expense(
     record a collective decision when there was one."""
     require_scope(actor, "spend", org.path)
     if fund not in Fund.values:
-        raise ValidationError({"fund": "请选择资金性质。"})
+        raise ValidationError({"fund": _("请选择资金性质。")})
     if not org.is_active:
-        raise ValidationError(f"{org}已撤销，不能再登记支出。")
+        raise ValidationError(_("%(org)s已撤销，不能再登记支出。") % {"org": org})
     if fund != Fund.DUES and purpose not in FUND_PURPOSES[fund]:
-        raise ValidationError({"purpose": "请选择用途。"})
+        raise ValidationError({"purpose": _("请选择用途。")})
     if fund == Fund.DUES and purpose not in DUES_PURPOSES:
         allowed = "；".join(str(Purpose(p).label) for p in DUES_PURPOSES)
         raise ValidationError(
             {
-                "purpose": "党费只能用于："
-                + allowed
-                + "（《关于中国共产党党费收缴、使用和管理的规定》"
-                "第十八条）。"
+                "purpose": _(
+                    "党费只能用于：%(uses)s（《关于中国共产党党费收缴、使用和管理的规定》第十八条）。"
+                )
+                % {"uses": allowed}
             }
         )
-    amount = _money(amount, "支出金额")
-    occurred_on = _day(occurred_on, "支出日期")
+    amount = _money(amount, _("支出金额"))
+    occurred_on = _day(occurred_on, _("支出日期"))
     decision_body = (decision_body or "").strip()
     decision_summary = (decision_summary or "").strip()
     errors = {}
     if fund != Fund.DUES:
         if decision_on is not None and decision_on > occurred_on:
-            errors["decision_on"] = "集体讨论应在支出之前，讨论日期不能晚于支出日期。"
+            errors["decision_on"] = _("集体讨论应在支出之前，讨论日期不能晚于支出日期。")
     elif not decision_body:
-        errors["decision_body"] = (
+        errors["decision_body"] = _(
             "党费的使用须经集体讨论：请填写讨论决定的会议（如党委会、支委会）。"
         )
     if fund == Fund.DUES:
         if decision_on is None:
-            errors["decision_on"] = "请填写集体讨论的日期。"
+            errors["decision_on"] = _("请填写集体讨论的日期。")
         elif decision_on > occurred_on:
-            errors["decision_on"] = "集体讨论应在支出之前，讨论日期不能晚于支出日期。"
+            errors["decision_on"] = _("集体讨论应在支出之前，讨论日期不能晚于支出日期。")
         if not decision_summary:
-            errors["decision_summary"] = "请填写集体讨论的意见（讨论决定的内容）。"
+            errors["decision_summary"] = _("请填写集体讨论的意见（讨论决定的内容）。")
     if errors:
         raise ValidationError(errors)
     if document:
@@ -404,6 +420,11 @@ def correction_group(entry: FundEntry) -> list[FundEntry]:
     )
 
 
+def linked_to_visit(entry: FundEntry) -> bool:
+    """Whether the entry is the 慰问金 of a care visit (the visit owns its corrections)."""
+    return FundEntry.objects.filter(pk=entry.pk, care_visit__isnull=False).exists()
+
+
 def correction_scope(entry: FundEntry) -> tuple[str, str]:
     """(action, organisation path) a correction needs: for the receiving side of a pair inside our
     tree the sender's (the sender corrects what it sent), else the entry's own."""
@@ -419,24 +440,36 @@ def correct_entry(
     reason: str,
     amount=None,
     occurred_on: date | None = None,
+    allow_linked: bool = False,
 ) -> tuple[list[FundEntry], list[FundEntry]]:
     """冲销 a mistaken entry by reversing entries naming it (both sides of a remittance or an
     allocation together); with `amount`, the right entries follow, naming the originals in
-    `replaces`. Returns (reversals, replacements)."""
+    `replaces`. Returns (reversals, replacements).
+
+    慰问金 paid on a care visit belong to that visit: they are corrected by correcting the visit
+    (care.services.correct_visit, which passes `allow_linked`), so the visit and the ledger never
+    disagree."""
     group = correction_group(entry)
     action, path = correction_scope(entry)
     require_scope(actor, action, path)
+    if not allow_linked and linked_to_visit(entry):
+        raise ValidationError(
+            _(
+                "这笔慰问金是登记走访慰问时记入的：请到困难党员的走访记录中更正该次走访，"
+                "账目会同时更正。"
+            )
+        )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "请填写更正原因。"})
+        raise ValidationError({"reason": _("请填写更正原因。")})
     if entry.corrects_id is not None:
-        raise ValidationError("这是一条冲销记录，不能再更正；如有错误请更正原记录的替代记录。")
+        raise ValidationError(_("这是一条冲销记录，不能再更正；如有错误请更正原记录的替代记录。"))
     if FundEntry.objects.filter(corrects__in=group).exists():
-        raise ValidationError("该记录已经更正过。")
+        raise ValidationError(_("该记录已经更正过。"))
     new_amount = None
     if amount not in (None, ""):
-        new_amount = _money(amount, "更正后的金额")
-    new_day = _day(occurred_on, "更正后的发生日期") if occurred_on else None
+        new_amount = _money(amount, _("更正后的金额"))
+    new_day = _day(occurred_on, _("更正后的发生日期")) if occurred_on else None
     reversals, replacements = [], []
     batch = uuid.uuid4().hex
     with transaction.atomic():
@@ -545,16 +578,19 @@ def record_funding(
     if fund not in (Fund.BUDGET, Fund.OTHER):
         raise ValidationError(
             {
-                "fund": "这里只登记财政专项和其他收入；党费由党费台账和上级下拨登记，党建工作经费按比例划拨登记。"
+                "fund": _(
+                    "这里只登记财政专项和其他收入；党费由党费台账和上级下拨登记，"
+                    "党建工作经费按比例划拨登记。"
+                )
             }
         )
     if not org.is_active:
-        raise ValidationError(f"{org}已撤销，不能再登记收入。")
+        raise ValidationError(_("%(org)s已撤销，不能再登记收入。") % {"org": org})
     if not (counterparty_name or "").strip():
-        raise ValidationError({"counterparty_name": "请填写拨款单位或来源。"})
+        raise ValidationError({"counterparty_name": _("请填写拨款单位或来源。")})
     return _income_entry(
-        actor=actor, org=org, fund=fund, amount=_money(amount, "收入金额"),
-        occurred_on=_day(occurred_on, "到账日期"), counterparty_name=counterparty_name,
+        actor=actor, org=org, fund=fund, amount=_money(amount, _("收入金额")),
+        occurred_on=_day(occurred_on, _("到账日期")), counterparty_name=counterparty_name,
         document=document, document_no=document_no, note=note, period=period,
         approved_by=approved_by,
     )  # fmt: skip
@@ -588,12 +624,14 @@ def record_county_share(
     percentage are stored with the amount."""
     require_scope(actor, "spend", org.path)
     if not org.is_active:
-        raise ValidationError(f"{org}已撤销，不能再登记收入。")
-    base = _money(base_amount, "全县党建经费总额")
-    occurred_on = _day(occurred_on, "到账日期")
+        raise ValidationError(_("%(org)s已撤销，不能再登记收入。") % {"org": org})
+    base = _money(base_amount, _("全县党建经费总额"))
+    occurred_on = _day(occurred_on, _("到账日期"))
     amount, percent, cite = county_share(base, occurred_on)
     if amount <= 0:
-        raise ValidationError({"base_amount": f"按比例算出的划拨金额为0元（{cite}）。"})
+        raise ValidationError(
+            {"base_amount": _("按比例算出的划拨金额为0元（%(cite)s）。") % {"cite": cite}}
+        )
     return _income_entry(
         actor=actor, org=org, fund=Fund.PARTY_BUILDING, amount=amount,
         occurred_on=occurred_on, counterparty_name=counterparty_name or "县委组织部",
@@ -616,20 +654,20 @@ def set_budget(
     """年度预算 for (org, year, fund, purpose). A change is a new line (the latest counts)."""
     require_scope(actor, "spend", org.path)
     if fund not in Fund.values:
-        raise ValidationError({"fund": "请选择资金性质。"})
+        raise ValidationError({"fund": _("请选择资金性质。")})
     if purpose not in FUND_PURPOSES[fund]:
         if fund == Fund.DUES:
             raise ValidationError(
-                {"purpose": "党费预算的用途应在党费使用范围内（RULES.md 1.15）。"}
+                {"purpose": _("党费预算的用途应在党费使用范围内（RULES.md 1.15）。")}
             )
-        raise ValidationError({"purpose": "请选择用途。"})
+        raise ValidationError({"purpose": _("请选择用途。")})
     try:
         year = int(year)
     except (TypeError, ValueError):
-        raise ValidationError({"year": "年度应为四位年份。"}) from None
+        raise ValidationError({"year": _("年度应为四位年份。")}) from None
     if not 2000 <= year <= _today().year + 1:
-        raise ValidationError({"year": "年度不正确：只能编制今明两年及以前的预算。"})
-    amount = _money(amount, "预算金额", allow_zero=True)
+        raise ValidationError({"year": _("年度不正确：只能编制今明两年及以前的预算。")})
+    amount = _money(amount, _("预算金额"), allow_zero=True)
     with transaction.atomic():
         return BudgetLine.objects.create(
             org=org,

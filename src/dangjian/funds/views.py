@@ -265,7 +265,7 @@ def remit(request, org_id):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, "已登记上缴党费。")
+                messages.success(request, _("已登记上缴党费。"))
                 return redirect(reverse("funds:ledger", args=[org.pk]))
     else:
         form.initial.update(
@@ -315,7 +315,7 @@ def expense(request, org_id):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"已登记支出{entry.amount}元。")
+            messages.success(request, _("已登记支出%(a)s元。") % {"a": entry.amount})
             return redirect(reverse("funds:ledger", args=[org.pk]))
     return render(
         request,
@@ -360,7 +360,7 @@ def correct(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "已冲销原记录。")
+            messages.success(request, _("已冲销原记录。"))
             return redirect(reverse("funds:ledger", args=[entry.org_id]))
     return render(
         request,
@@ -371,6 +371,10 @@ def correct(request, pk):
             "group": group,
             "form": form,
             "already": FundEntry.objects.filter(corrects__in=group).exists(),
+            # 慰问金 of a care visit are corrected with the visit (care.services.correct_visit)
+            "visit": getattr(entry, "care_visit", None)
+            if services.linked_to_visit(entry)
+            else None,
             "show_tree": False,
         },
     )
