@@ -20,3 +20,4 @@ class OutreachConfig(AppConfig):
         auditlog.register(m.Liaison)
         auditlog.register(m.Dispatch)
         auditlog.register(m.Contact)
+        auditlog.register(m.Revision)

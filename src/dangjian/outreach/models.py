@@ -199,6 +199,9 @@ class PairingTask(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     category = models.CharField(_("类别"), max_length=16, choices=Category.choices)
     title = models.CharField(_("任务"), max_length=300)
+    # A task entered by mistake is withdrawn, not deleted: it stays listed and leaves the counts.
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdraw_reason = models.CharField(_("撤回原因"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -214,6 +217,10 @@ class PairingTask(models.Model):
 
     def get_additional_data(self) -> dict:
         return {"org_path": self.pairing.org_path}
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class Activity(models.Model):
@@ -329,6 +336,7 @@ class Liaison(models.Model):
     )
     started_on = models.DateField(_("开始日期"))
     ended_on = models.DateField(_("结束日期"), null=True, blank=True)
+    end_reason = models.CharField(_("结束原因"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -368,6 +376,7 @@ class Dispatch(models.Model):
     )
     started_on = models.DateField(_("派驻开始"))
     ended_on = models.DateField(_("派驻结束"), null=True, blank=True)
+    end_reason = models.CharField(_("结束原因"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -419,6 +428,51 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.happened_on:%Y-%m-%d} {self.text[:30]}"
+
+    def get_additional_data(self) -> dict:
+        return {"org_path": self.org_path}
+
+
+class RevisionKind(models.TextChoices):
+    EDIT = "edit", _("更正")
+    END = "end", _("结束")
+    WITHDRAW = "withdraw", _("撤回")
+
+
+class Revision(models.Model):
+    """Why a record was corrected, ended or withdrawn, and what each field said before and after.
+
+    One row per change made through `outreach.services`, beside the audit log's own entry (which
+    is written by the same save in the same transaction). `changes` is a list of
+    [field label, before, after] as shown to the user at the time.
+    """
+
+    resource = OUTREACH
+    scope_path_field = "org_path"
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField()
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    kind = models.CharField(_("操作"), max_length=16, choices=RevisionKind.choices)
+    reason = models.CharField(_("原因"), max_length=300)
+    changes = models.JSONField(_("改动"), default=list)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    made_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("更正记录")
+        verbose_name_plural = _("更正记录")
+        ordering = ["-made_at", "-id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="outreach_revision_obj"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.reason[:30]}"
 
     def get_additional_data(self) -> dict:
         return {"org_path": self.org_path}

@@ -17,14 +17,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from dangjian.accounts.roles import OUTREACH
 from dangjian.core.scope import restrict, scope_paths
 from dangjian.members.models import Member
 from dangjian.orgs.models import Organization
-from dangjian.outreach.models import Activity, Category, Pairing, PartnerKind
+from dangjian.outreach.models import Activity, Category, Pairing, PartnerKind, Revision
 
 MEASURES = {
     "problems": "problems_solved",
@@ -217,7 +221,10 @@ def figures(user, root: Organization, start: date, end: date, *, action: str = "
     from dangjian.outreach.models import PairingTask
 
     tasks = PairingTask.objects.filter(
-        pairing__in=pqs.values("pk"), year__gte=start.year, year__lte=end.year
+        pairing__in=pqs.values("pk"),
+        year__gte=start.year,
+        year__lte=end.year,
+        withdrawn_at__isnull=True,  # a task withdrawn as a mistake leaves the counts
     )
     out.tasks = tasks.count()
     out.tasks_done = tasks.filter(done_by__isnull=False).distinct().count()
@@ -225,9 +232,63 @@ def figures(user, root: Organization, start: date, end: date, *, action: str = "
 
 
 def task_rows(pairing: Pairing):
-    """The pairing's tasks with the activities that completed them (done = at least one)."""
+    """The pairing's tasks with the activities that completed them (done = at least one).
+
+    Withdrawn tasks stay in the list (marked), after the live ones of their year.
+    """
     tasks = list(pairing.tasks.prefetch_related("done_by").order_by("-year", "category", "id"))
+    tasks.sort(key=lambda t: (-t.year, t.withdrawn_at is not None))
     for t in tasks:
         t.done_acts = sorted(t.done_by.all(), key=lambda a: (a.held_on, a.pk))
         t.done = bool(t.done_acts)
     return tasks
+
+
+def _shown(field, raw: str) -> str:
+    """A Revision's stored value as the reader sees it: choice labels, dates as dates."""
+    if raw in (None, ""):
+        return str(_("（空）"))
+    choices = dict(getattr(field, "flatchoices", None) or [])
+    if raw in choices:
+        return str(choices[raw])
+    if isinstance(field, models.DateField) and not isinstance(field, models.DateTimeField):
+        try:
+            return date_format(date.fromisoformat(raw), "DATE_FORMAT")
+        except ValueError:
+            return raw
+    if isinstance(field, models.DateTimeField):
+        return str(_("已设置"))
+    return raw
+
+
+def history(user, objs) -> list[Revision]:
+    """The corrections, endings and withdrawals of these records, newest first, each with
+    `.rows` = [(field label, before, after)] in the reader's language and `.model_label`."""
+    objs = [o for o in objs if o is not None]
+    if not objs:
+        return []
+    q = Q(pk__in=[])
+    for o in objs:
+        q |= Q(content_type=ContentType.objects.get_for_model(type(o)), object_id=o.pk)
+    revs = list(
+        restrict(user, "view", Revision.objects.filter(q))
+        .select_related("made_by", "content_type")
+        .order_by("-made_at", "-id")
+    )
+    for r in revs:
+        model = r.content_type.model_class()
+        r.model_label = str(model._meta.verbose_name) if model else ""
+        r.rows = []
+        for name, before, after in r.changes:
+            try:
+                field = model._meta.get_field(name)
+                label = str(field.verbose_name)
+            except Exception:
+                field, label = None, name
+            if name == "agreement_name":
+                label = str(_("协议文件"))
+            if field is None:
+                r.rows.append((label, before or str(_("（空）")), after or str(_("（空）"))))
+            else:
+                r.rows.append((label, _shown(field, before), _shown(field, after)))
+    return revs

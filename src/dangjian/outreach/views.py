@@ -12,6 +12,7 @@ from datetime import date
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,14 +29,19 @@ from dangjian.orgs.models import Organization
 from dangjian.outreach import selectors, services
 from dangjian.outreach.forms import (
     ActivityForm,
+    AssignmentEditForm,
+    ContactCorrectForm,
     ContactForm,
     DispatchForm,
     EndAssignmentForm,
     EndForm,
     LiaisonForm,
+    PairingEditForm,
     PairingForm,
+    PartnerEditForm,
     PartnerForm,
     TaskForm,
+    WithdrawTaskForm,
 )
 from dangjian.outreach.models import (
     DISPATCH_KINDS,
@@ -43,9 +49,12 @@ from dangjian.outreach.models import (
     Activity,
     ActivityPhoto,
     Category,
+    Contact,
     Dispatch,
     Liaison,
     Pairing,
+    PairingTask,
+    Partner,
     PartnerKind,
 )
 
@@ -417,13 +426,15 @@ def pairing_detail(request, pk):
     can_change = _can(request, "change", pairing.org)
     acts = list(pairing.activities.prefetch_related("participants").order_by("-held_on", "-id"))
     today = timezone.localdate()
+    tasks = selectors.task_rows(pairing)
     return render(
         request,
         "outreach/pairing.html",
         {
             "pairing": pairing,
             "org": pairing.org,
-            "tasks": selectors.task_rows(pairing),
+            "tasks": tasks,
+            "history": selectors.history(request.user, [pairing, *tasks]),
             "acts": acts,
             "totals": selectors.activity_totals(pairing.activities.all()),
             "can_add": _can(request, "add", pairing.org) and pairing.active,
@@ -431,9 +442,7 @@ def pairing_detail(request, pk):
             "task_form": TaskForm(years=_task_years(pairing), initial={"year": today.year})
             if can_change
             else None,
-            "end_form": EndForm(initial={"ended_on": today})
-            if can_change and pairing.active
-            else None,
+            "end_form": EndForm() if can_change and pairing.active else None,
             "show_tree": False,
         },
     )
@@ -539,7 +548,9 @@ def _roster_groups(org, chosen: set[int]):
 
 def _activity_page(request, *, pairing, activity=None):
     correcting = activity is not None
-    tasks = list(pairing.tasks.order_by("-year", "category", "id"))
+    tasks = pairing.tasks.order_by("-year", "category", "id")
+    keep = activity.completes.values("pk") if activity is not None else []
+    tasks = list(tasks.filter(Q(withdrawn_at__isnull=True) | Q(pk__in=keep)))
     initial = {}
     if correcting:
         initial = {
@@ -726,6 +737,8 @@ def partner_list(request):
         .select_related("org")
         .order_by("kind", "name")
     )
+    for p in rows:
+        p.can_change = _can(request, "change", p.org)
     return render(
         request,
         "outreach/partners.html",
@@ -846,6 +859,7 @@ def _assignment(request, model, pk):
                         actor=request.user,
                         record=record,
                         ended_on=end_form.cleaned_data["ended_on"],
+                        reason=end_form.cleaned_data["reason"],
                     )
                 else:
                     kw = {"liaison": record} if model is Liaison else {"dispatch": record}
@@ -858,6 +872,7 @@ def _assignment(request, model, pk):
     entries = list(
         (record.contacts if model is Liaison else record.reports).select_related("recorded_by")
     )
+    history = selectors.history(request.user, [record, *entries])
     return render(
         request,
         "outreach/assignment.html",
@@ -866,6 +881,8 @@ def _assignment(request, model, pk):
             "is_liaison": model is Liaison,
             "org": record.org,
             "entries": entries,
+            "history": history,
+            "corrected": {r.object_id for r in history if r.content_type.model == "contact"},
             "form": form,
             "end_form": end_form if record.ended_on is None else None,
             "can_add": _can(request, "add", record.org),
@@ -883,3 +900,225 @@ def liaison_detail(request, pk):
 @login_required
 def dispatch_detail(request, pk):
     return _assignment(request, Dispatch, pk)
+
+
+# ------------------------------------------------------------------ corrections (reason + history)
+
+
+def _edit_page(request, *, org, form, title, back_url, back_label, history, hint="", **extra):
+    return render(
+        request,
+        "outreach/edit.html",
+        {
+            "org": org,
+            "form": form,
+            "title": title,
+            "back_url": back_url,
+            "back_label": back_label,
+            "history": history,
+            "hint": hint,
+            "show_tree": False,
+            **extra,
+        },
+    )
+
+
+@login_required
+def pairing_edit(request, pk):
+    pairing = _pairing(request, pk, "change")
+    initial = {
+        "started_on": pairing.started_on,
+        "leader": pairing.leader_id,
+        "coordinator": pairing.coordinator_id,
+        "agreement_text": pairing.agreement_text,
+        "ended_on": pairing.ended_on,
+        "end_reason": pairing.end_reason,
+    }
+    form = PairingEditForm(
+        request.POST or None,
+        request.FILES or None,
+        pairing=pairing,
+        roster=services.roster(pairing.org),
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        try:
+            services.edit_pairing(actor=request.user, pairing=pairing, **d)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已更正结对信息，原来的内容记在下方的更正记录中。"))
+            return redirect("outreach:pairing", pk=pairing.pk)
+    return _edit_page(
+        request,
+        org=pairing.org,
+        form=form,
+        title=_("更正结对信息"),
+        back_url=reverse("outreach:pairing", args=[pairing.pk]),
+        back_label=str(pairing),
+        history=selectors.history(request.user, [pairing]),
+        hint=_(
+            "改正填错的项目，并写明更正原因。联建单位不能在这里改：与另一个单位结对，"
+            "请结束本结对后新建一个。"
+        ),
+        multipart=True,
+    )
+
+
+@login_required
+def task_withdraw(request, pk):
+    task = get_scoped_or_404(
+        request.user, "change", PairingTask.objects.select_related("pairing__org"), pk=pk
+    )
+    pairing = task.pairing
+    form = WithdrawTaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.withdraw_task(
+                actor=request.user, task=task, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已撤回这项任务，它不再计入任务数。"))
+            return redirect(reverse("outreach:pairing", args=[pairing.pk]) + f"#task-{task.pk}")
+    return _edit_page(
+        request,
+        org=pairing.org,
+        form=form,
+        title=_("撤回年度任务"),
+        back_url=reverse("outreach:pairing", args=[pairing.pk]),
+        back_label=str(pairing),
+        history=selectors.history(request.user, [task]),
+        hint=_("撤回录错的任务：它仍留在列表中，标为“已撤回”，不再计入任务数。"),
+        task=task,
+        submit=_("撤回这项任务"),
+    )
+
+
+@login_required
+def partner_edit(request, pk):
+    partner = get_scoped_or_404(
+        request.user, "change", Partner.objects.select_related("org"), pk=pk
+    )
+    form = PartnerEditForm(
+        request.POST or None,
+        initial={
+            f: getattr(partner, f) for f in ("name", "kind", "place", "contact_person", "note")
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_partner(actor=request.user, partner=partner, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已更正“%(name)s”。") % {"name": partner.name})
+            return redirect(reverse("outreach:partners") + f"?org={partner.org_id}")
+    return _edit_page(
+        request,
+        org=partner.org,
+        form=form,
+        title=_("更正联建单位：%(name)s") % {"name": partner.name},
+        back_url=reverse("outreach:partners") + f"?org={partner.org_id}",
+        back_label=_("联建单位名录"),
+        history=selectors.history(request.user, [partner]),
+        hint=_("改正名称、类型、所在地或联系人。改了类型，结对统计中的类型随之改变。"),
+    )
+
+
+def _assignment_edit(request, model, pk):
+    record = get_scoped_or_404(
+        request.user, "change", model.objects.select_related("member", "partner", "org"), pk=pk
+    )
+    org = record.org
+    is_dispatch = model is Dispatch
+    if is_dispatch:
+        members = services.roster(org)
+        partners = services.usable_partners(org).filter(kind__in=DISPATCH_KINDS)
+    else:
+        members = _committee_members(org)
+        partners = services.usable_partners(org).filter(kind__in=TWO_NEW_KINDS)
+    initial = {
+        "member": record.member_id,
+        "partner": record.partner_id,
+        "started_on": record.started_on,
+        "ended_on": record.ended_on,
+    }
+    if is_dispatch:
+        initial["role"] = record.role
+    form = AssignmentEditForm(
+        request.POST or None,
+        record=record,
+        members=members,
+        partners=partners,
+        is_dispatch=is_dispatch,
+        initial=initial,
+    )
+    detail = reverse("outreach:dispatch" if is_dispatch else "outreach:liaison", args=[record.pk])
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.edit_assignment(actor=request.user, record=record, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已更正，原来的内容记在更正记录中。"))
+            return redirect(detail)
+    return _edit_page(
+        request,
+        org=org,
+        form=form,
+        title=_("更正派驻信息") if is_dispatch else _("更正挂点联系"),
+        back_url=detail,
+        back_label=f"{record.member.name} → {record.partner.name}",
+        history=selectors.history(request.user, [record]),
+        hint=_("改正填错的人员、单位或日期，并写明更正原因。已有的记录须在起止日期之内。"),
+    )
+
+
+@login_required
+def liaison_edit(request, pk):
+    return _assignment_edit(request, Liaison, pk)
+
+
+@login_required
+def dispatch_edit(request, pk):
+    return _assignment_edit(request, Dispatch, pk)
+
+
+@login_required
+def contact_correct(request, pk):
+    contact = get_scoped_or_404(
+        request.user,
+        "change",
+        Contact.objects.select_related("liaison__member", "liaison__partner", "dispatch__member",
+                                       "dispatch__partner"),
+        pk=pk,
+    )  # fmt: skip
+    parent = contact.liaison or contact.dispatch
+    detail = reverse(
+        "outreach:liaison" if contact.liaison_id else "outreach:dispatch", args=[parent.pk]
+    )
+    form = ContactCorrectForm(
+        request.POST or None, initial={"happened_on": contact.happened_on, "text": contact.text}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.correct_contact(actor=request.user, contact=contact, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("已更正这条记录。"))
+            return redirect(detail)
+    org = Organization.objects.get(pk=parent.org_id)
+    return _edit_page(
+        request,
+        org=org,
+        form=form,
+        title=_("更正联系记录") if contact.liaison_id else _("更正工作报告"),
+        back_url=detail,
+        back_label=f"{parent.member.name} → {parent.partner.name}",
+        history=selectors.history(request.user, [contact]),
+        hint=_("改正日期或内容，并写明更正原因；原来的内容保留在更正记录中。"),
+    )
