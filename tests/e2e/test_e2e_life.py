@@ -83,3 +83,56 @@ def test_zhibu_records_a_branch_assembly_and_an_appraisal(county, page, login, s
     page.get_by_label("年度").select_option(str(today.year))
     expect(page.locator(f"#branch-{county.branch_a1.pk}")).to_contain_text("4")
     snap("life-appraisals")
+
+
+def test_zhibu_records_a_guest_and_corrects_the_meeting(county, page, login, snap):
+    """A 流入党员 ticked as a guest (列席) stays out of the counts; a correction needs a reason and is
+    shown as history on the meeting page."""
+    from datetime import timedelta
+
+    from dangjian.life.models import MeetingCorrection
+    from dangjian.transfers import services as transfers
+
+    today = timezone.localdate()
+    guest = transfers.create_floating(
+        actor=county.users["zhibu"],
+        direction="in",
+        org=county.branch_a1,
+        person_name="外来丙",
+        home_name="外省某县某党支部",
+        place="示范县",
+        started_on=today - timedelta(days=30),
+        reason="务工",
+        card_number="闽流证0001",
+        card_issued_on=today - timedelta(days=30),
+    )
+    b = county.members["a1"][1]
+    login("zhibu")
+    page.goto("/life/new/")
+    page.get_by_label("类别").select_option(label="主题党日")
+    page.get_by_label("召开日期").fill(today.isoformat())
+    page.get_by_label("主题：", exact=True).fill("重温入党誓词")
+    page.locator(f"#guest-{guest.pk}").get_by_label("外来丙").check()
+    snap("life-new-guest")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("dl.card")).to_contain_text(
+        "出席4人，缺席0人，请假0人；另有流入党员列席1人"
+    )
+    expect(page.locator("#guests")).to_contain_text("外来丙")
+
+    page.get_by_role("link", name="更正本次记录").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("更正会议记录")
+    page.locator(f"#member-{b.pk}").get_by_label("请假", exact=True).check()
+    page.locator(f"input[name=reason_{b.pk}]").fill("病假")
+    page.get_by_role("button", name="保存更正").click()
+    expect(page.locator("#row-reason")).to_contain_text("请写明更正原因。")
+    assert not MeetingCorrection.objects.exists()
+    page.get_by_label("更正原因").fill("漏记了一名请假的党员")
+    snap("life-correct")
+    page.get_by_role("button", name="保存更正").click()
+    expect(page.locator("dl.card")).to_contain_text("出席3人，缺席0人，请假1人")
+    history = page.locator("#corrections ~ .correction")
+    expect(history).to_contain_text("漏记了一名请假的党员")
+    expect(history).to_contain_text(f"出席情况：{b.name}")
+    expect(history).to_contain_text("请假（病假）")
+    snap("life-correction-history")

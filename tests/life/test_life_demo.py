@@ -83,3 +83,25 @@ class TestLifeDemo:
         assert rows, "nobody on the 可能自行脱党 list"
         life = [f for r in rows for f in r.facts if f.source.key == "life"]
         assert life and all(f.months >= 6 for f in life)
+
+    def test_floating_members_attend_their_host_branch_as_guests(self, demo):
+        from dangjian.life.models import GuestAttendance
+        from dangjian.transfers.models import FloatingRecord
+
+        guests = list(GuestAttendance.objects.select_related("meeting", "floating"))
+        assert guests, "the demo has hosted floating members, who come to some meetings"
+        for g in guests:
+            r = g.floating
+            assert g.meeting.org_id == (r.org_id if r.direction == "in" else r.host_org_id)
+            assert r.started_on <= g.meeting.held_on
+            assert r.ended_on is None or g.meeting.held_on <= r.ended_on
+            assert g.meeting.kind != "committee"
+        # at home, a member away is excused with the reason, never counted present
+        away = FloatingRecord.objects.filter(direction="out", member__isnull=False)
+        for r in away:
+            at_home = Attendance.objects.filter(
+                member=r.member, meeting__held_on__gte=r.started_on
+            ).exclude(meeting__kind="committee")
+            if r.ended_on:
+                at_home = at_home.filter(meeting__held_on__lte=r.ended_on)
+            assert not at_home.filter(status="present").exists()

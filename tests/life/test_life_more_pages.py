@@ -166,7 +166,7 @@ def test_exports(county, login):
     assert r.status_code == 200
     rows = _sheet(r)
     assert rows[0][:3] == ["召开日期", "党组织", "类别"]
-    assert rows[1][6:] == [4, 3, 1, 0]
+    assert rows[1][6:] == [4, 3, 1, 0, 0]
     r = c.get(reverse("life:export_compliance") + f"?org={county.branch_a1.pk}&year=2025")
     rows = _sheet(r)
     assert rows[0][0] == "党支部" and any(row[1] == "民主评议党员" for row in rows[1:])

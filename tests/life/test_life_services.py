@@ -195,6 +195,7 @@ def test_correct_meeting_replaces_fields_and_attendance(county):
     services.correct_meeting(
         actor=county.users["zhibu"],
         meeting=meeting,
+        reason="主题记错了",
         topic="学习新党章",
         attendance={a.pk: ("present", ""), b.pk: ("excused", "病假")},
     )
@@ -205,7 +206,9 @@ def test_correct_meeting_replaces_fields_and_attendance(county):
         b.pk: "excused",
     }
     with pytest.raises(Http404):
-        services.correct_meeting(actor=county.users["zhibu2"], meeting=meeting, topic="x")
+        services.correct_meeting(
+            actor=county.users["zhibu2"], meeting=meeting, reason="x", topic="x"
+        )
 
 
 def test_lapse_source_gives_latest_present_date(county):

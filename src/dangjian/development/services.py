@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from dangjian.accounts.roles import DEVELOPMENT, MEMBER
 from dangjian.core.calendar import add_months, age_on
@@ -1116,14 +1117,20 @@ def check_upload(upload, *, field: str = "documents") -> None:
     suffix = PurePath(name).suffix.lower()
     if suffix not in DOCUMENT_TYPES:
         allowed = "、".join(sorted(t.lstrip(".").upper() for t in DOCUMENT_TYPES))
-        raise ValidationError({field: f"文件“{name}”的类型不支持，只能上传{allowed}文件。"})
+        raise ValidationError(
+            {
+                field: gettext("文件“%(name)s”的类型不支持，只能上传%(allowed)s文件。")
+                % {"name": name, "allowed": allowed}
+            }
+        )
     size = getattr(upload, "size", 0) or 0
     if size == 0:
-        raise ValidationError({field: f"文件“{name}”是空文件。"})
+        raise ValidationError({field: gettext("文件“%(name)s”是空文件。") % {"name": name}})
     if size > MAX_DOCUMENT_BYTES:
         raise ValidationError(
             {
-                field: f"文件“{name}”有{size / 1024 / 1024:.1f}MB，超过{MAX_DOCUMENT_BYTES // 1024 // 1024}MB的上限。"
+                field: gettext("文件“%(name)s”有%(size).1fMB，超过%(limit)sMB的上限。")
+                % {"name": name, "size": size / 1024 / 1024, "limit": MAX_DOCUMENT_BYTES // 1024 // 1024}
             }
         )
 

@@ -12,6 +12,7 @@ from dangjian.api import paginated
 from dangjian.core.scope import path_in_scope, restrict, scope_paths
 from dangjian.life import selectors
 from dangjian.life.models import AttendanceStatus, Meeting
+from dangjian.life.selectors import guest_count
 from dangjian.orgs.models import Organization
 
 router = Router(tags=["组织生活"])
@@ -38,6 +39,11 @@ class LifeMeetingOut(Schema):
     present: int
     absent: int
     excused: int
+    guests: int = Field(0, description="流入党员列席人数（不计入应到、实到）")
+
+    @staticmethod
+    def resolve_guests(obj: Meeting) -> int:
+        return getattr(obj, "guest_total", 0)
 
     @staticmethod
     def resolve_org_name(obj: Meeting) -> str:
@@ -82,6 +88,7 @@ def list_meetings(request: HttpRequest, params: Query[LifeQuery]):
             present=Count("attendance", filter=Q(attendance__status=AttendanceStatus.PRESENT)),
             absent=Count("attendance", filter=Q(attendance__status=AttendanceStatus.ABSENT)),
             excused=Count("attendance", filter=Q(attendance__status=AttendanceStatus.EXCUSED)),
+            guest_total=guest_count(),
         )
         .order_by("-held_on", "-id")
     )

@@ -15,6 +15,7 @@ import random
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from dangjian.accounts.models import Grant
 from dangjian.core.calendar import add_months, months_between
@@ -23,6 +24,7 @@ from dangjian.life.models import AppraisalResult, FollowUpDecision, Meeting, Mee
 from dangjian.members.lapse import lapse_sources
 from dangjian.members.models import Member
 from dangjian.orgs.models import BRANCH_TYPES, Organization, OrgStatus, OrgType, Post, PostKind
+from dangjian.transfers.models import FloatingRecord
 
 ABSENT_REASONS = ("外出学习", "值班", "下乡调研", "家中有事")
 EXCUSED_REASONS = ("出差", "病假", "公休假", "参加培训")
@@ -87,12 +89,23 @@ class _Branch:
         self.lapsed = lapsed
         self.cutoff = add_months(today, -7)
         self.items: list[dict] = []
+        # 流动党员 (the transfers demo runs first): members of this branch away, and guests hosted here
+        self.away = _spans(FloatingRecord.objects.filter(direction="out", org=org), today)
+        self.hosted = _spans(
+            FloatingRecord.objects.filter(
+                Q(direction="in", org=org) | Q(direction="out", host_org=org)
+            ),
+            today,
+        )
 
     def attendance(self, day: date, people) -> dict:
         out = {}
         for m in people:
             if m.pk in self.lapsed and day >= self.cutoff:
                 out[m.pk] = ("absent", "无正当理由未参加")
+                continue
+            if any(r.member_id == m.pk and a <= day <= b for r, a, b in self.away):
+                out[m.pk] = ("excused", "外出流动")
                 continue
             r = self.rng.random()
             if r < 0.03:
@@ -113,6 +126,10 @@ class _Branch:
         secretary = chair or next(
             (m for m in self.roster if m.pk in self.committee and m.pk not in self.lapsed), None
         )
+        guests = []
+        if kind != MeetingKind.COMMITTEE:
+            # floating members hosted here come as guests (列席) to most meetings (RULES.md 3.6, 3.7)
+            guests = [r.pk for r, a, b in self.hosted if a <= day <= b and self.rng.random() < 0.75]
         self.items.append(
             {
                 "kind": kind,
@@ -121,12 +138,25 @@ class _Branch:
                 "place": "党员活动室",
                 "chair": secretary,
                 "attendance": att,
+                "guests": guests,
             }
         )
 
 
+def _spans(records, today: date) -> list[tuple]:
+    """(record, first day, last day) of each 流动党员 record."""
+    return [(r, r.started_on, r.ended_on or today) for r in records.order_by("started_on", "id")]
+
+
 def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
-    counts = {"会议记录": 0, "出席记录": 0, "民主评议": 0, "评议结果": 0, "评议后处置": 0}
+    counts = {
+        "会议记录": 0,
+        "出席记录": 0,
+        "流入党员列席": 0,
+        "民主评议": 0,
+        "评议结果": 0,
+        "评议后处置": 0,
+    }
     gongwei = Organization.objects.filter(org_type=OrgType.WORK_COMMITTEE).order_by("path").first()
     if gongwei is None:
         return counts
@@ -212,6 +242,7 @@ def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
         meetings = services.record_meetings(actor=actor, org=b.org, meetings=b.items)
         counts["会议记录"] += len(meetings)
         counts["出席记录"] += sum(len(x["attendance"]) for x in b.items)
+        counts["流入党员列席"] += sum(len(x["guests"]) for x in b.items)
         if appraisal_day is not None:
             life = next(m for m in meetings if m.kind == MeetingKind.LIFE_MEETING)
             _appraise(b, actor, life, appraisal_day, rng, today, counts)

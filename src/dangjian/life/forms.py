@@ -31,6 +31,20 @@ class MeetingForm(ChineseForm):
         self.fields["held_on"].widget.attrs["max"] = timezone.localdate().isoformat()
 
 
+class CorrectionForm(MeetingForm):
+    reason = forms.CharField(
+        label=_("更正原因"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请写明更正原因。")},
+        help_text=_("必填。例如：日期记错了；张三当天实际请假。更正原因会显示在会议记录页。"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["held_on"].widget.format = "%Y-%m-%d"
+
+
 class AppraisalForm(ChineseForm):
     year = forms.TypedChoiceField(label=_("评议年度"), coerce=int)
     held_on = forms.DateField(label=_("评议日期"), widget=forms.DateInput(attrs={"type": "date"}))

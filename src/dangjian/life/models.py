@@ -194,3 +194,70 @@ class AppraisalEntry(models.Model):
     @property
     def needs_follow_up(self) -> bool:
         return self.result in NEEDS_FOLLOW_UP
+
+
+class GuestAttendance(models.Model):
+    """A 流动党员 who took part in a meeting of the branch hosting them (列席, RULES.md 3.6).
+
+    Not part of the branch's 应到/实到 or any quorum, and no vote; but it is 参加组织生活 for the
+    member (the 6-month lapse source reads it), so a member away keeps organisational life.
+    `member` is set for members of our own tree (外出 hosted here); a 流入 guest from outside has
+    only the floating record's name.
+    """
+
+    resource = LIFE
+    scope_path_field = "meeting__org_path"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="guests")
+    floating = models.ForeignKey(
+        "transfers.FloatingRecord",
+        on_delete=models.PROTECT,
+        related_name="guest_attendance",
+        verbose_name=_("流动党员记录"),
+    )
+    member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="guest_attendance",
+        verbose_name=_("党员"),
+    )
+    person_name = models.CharField(_("姓名"), max_length=50)
+
+    class Meta:
+        verbose_name = _("流入党员列席")
+        verbose_name_plural = _("流入党员列席")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "floating"], name="life_guest_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.person_name}"
+
+
+class MeetingCorrection(models.Model):
+    """One correction of a meeting record: who, when, why, and what changed (shown on the meeting).
+
+    The audit log keeps the field-level before/after as well; this is the readable history.
+    `changes` is a list of {"field": label, "before": text, "after": text}.
+    """
+
+    resource = LIFE
+    scope_path_field = "meeting__org_path"
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="corrections")
+    reason = models.CharField(_("更正原因"), max_length=500)
+    changes = models.JSONField(_("更正内容"), default=list)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    corrected_at = models.DateTimeField(_("更正时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("会议记录更正")
+        verbose_name_plural = _("会议记录更正")
+        ordering = ["-corrected_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.corrected_at:%Y-%m-%d}"

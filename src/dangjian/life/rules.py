@@ -5,6 +5,8 @@ Every figure the compliance report and the services check comes from `rules_on("
 
 from datetime import date
 
+from django.utils.translation import gettext_lazy as _
+
 from dangjian.core.rulesets import Domain, RuleSpec, register_domain
 
 DOMAIN = "life"
@@ -14,13 +16,13 @@ _DOC = "《中国共产党支部工作条例（试行）》"
 LIFE_RULES = register_domain(
     Domain(
         key=DOMAIN,
-        label="组织生活",
+        label=_("组织生活"),
         builtin_name=f"{_DOC}（2018年10月28日）",
         builtin_from=date(2018, 10, 28),
         specs=(
             RuleSpec(
                 "branch_assembly_per_quarter",
-                "支部党员大会每季度至少召开次数",
+                _("支部党员大会每季度至少召开次数"),
                 1,
                 unit="次",
                 source=f"{_DOC}：党员大会一般每季度召开1次（RULES.md 4.15）",
@@ -30,7 +32,7 @@ LIFE_RULES = register_domain(
             ),
             RuleSpec(
                 "committee_per_month",
-                "支委会每月至少召开次数",
+                _("支委会每月至少召开次数"),
                 1,
                 unit="次",
                 source=f"{_DOC}：支部委员会会议一般每月召开1次（RULES.md 4.15）",
@@ -40,7 +42,7 @@ LIFE_RULES = register_domain(
             ),
             RuleSpec(
                 "group_per_month",
-                "党小组会每月至少召开次数",
+                _("党小组会每月至少召开次数"),
                 1,
                 unit="次",
                 source=f"{_DOC}：党小组会一般每月召开1次（RULES.md 4.15）",
@@ -50,7 +52,7 @@ LIFE_RULES = register_domain(
             ),
             RuleSpec(
                 "theme_day_per_month",
-                "主题党日每月至少开展次数",
+                _("主题党日每月至少开展次数"),
                 1,
                 unit="次",
                 source=f"{_DOC}：每月相对固定1天开展主题党日（RULES.md 4.15）",
@@ -60,7 +62,7 @@ LIFE_RULES = register_domain(
             ),
             RuleSpec(
                 "life_meeting_per_year",
-                "组织生活会每年至少召开次数",
+                _("组织生活会每年至少召开次数"),
                 1,
                 unit="次",
                 source=f"{_DOC}：组织生活会一般每年召开1次（RULES.md 4.15）",
@@ -71,7 +73,7 @@ LIFE_RULES = register_domain(
             # RULES.md 4.15: no national 党课 frequency for a branch was found; "每季度" is local practice.
             RuleSpec(
                 "lecture_per_quarter",
-                "支部党课每季度至少次数",
+                _("支部党课每季度至少次数"),
                 1,
                 unit="次",
                 source="未见全国统一规定，默认每季度1次为各地通行做法，可设置（RULES.md 4.15）",
@@ -81,7 +83,7 @@ LIFE_RULES = register_domain(
             ),
             RuleSpec(
                 "appraisal_per_year",
-                "民主评议党员每年至少开展次数",
+                _("民主评议党员每年至少开展次数"),
                 1,
                 unit="次",
                 source=f"{_DOC}：民主评议党员一般每年开展1次（RULES.md 4.15）",
@@ -92,7 +94,7 @@ LIFE_RULES = register_domain(
             # A local setting, not a rule: how early the 待办提醒 warns about meetings still missing.
             RuleSpec(
                 "remind_days_before_period_end",
-                "期末前提醒天数（本期规定会议尚未召开）",
+                _("期末前提醒天数（本期规定会议尚未召开）"),
                 7,
                 unit="日",
                 source="本系统设置（非党内法规规定）：默认在每月、每季度、每年结束前7日提醒，可设置",
@@ -102,7 +104,7 @@ LIFE_RULES = register_domain(
             ),
             RuleSpec(
                 "committee_quorum_over_half",
-                "支委会须半数以上委员到会",
+                _("支委会须半数以上委员到会"),
                 True,
                 kind="bool",
                 source=f"{_DOC}：支部委员会会议须有半数以上委员到会方可召开（RULES.md 4.15）",

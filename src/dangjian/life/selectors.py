@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Max, Q
-from django.utils import timezone
+from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.roles import LIFE
@@ -20,7 +21,9 @@ from dangjian.life.models import (
     Attendance,
     AttendanceStatus,
     FollowUpDecision,
+    GuestAttendance,
     Meeting,
+    MeetingCorrection,
     MeetingKind,
 )
 from dangjian.life.rules import APPRAISAL, DOMAIN, FREQUENCY_RULES, rules_picker
@@ -159,14 +162,123 @@ def compliance(
 
 
 def last_attended(member_ids: list[int]) -> dict[int, date]:
-    """{member_id: the latest meeting date the member attended in person}; absent: never recorded."""
-    rows = (
+    """{member_id: the latest meeting date the member attended in person}; absent: never recorded.
+
+    A meeting attended as a guest (列席) of the branch hosting a 流动党员 counts too (RULES.md 3.6,
+    3.7): the member keeps organisational life while away.
+    """
+    out = dict(
         Attendance.objects.filter(member_id__in=member_ids, status=AttendanceStatus.PRESENT)
         .values("member_id")
         .annotate(last=Max("meeting__held_on"))
         .values_list("member_id", "last")
     )
-    return dict(rows)
+    guest_rows = (
+        GuestAttendance.objects.filter(member_id__in=member_ids)
+        .values("member_id")
+        .annotate(last=Max("meeting__held_on"))
+        .values_list("member_id", "last")
+    )
+    for member_id, last in guest_rows:
+        if member_id not in out or last > out[member_id]:
+            out[member_id] = last
+    return out
+
+
+def guest_count():
+    """An annotation: the meeting's guests (列席), counted apart from its attendance (no join)."""
+    rows = (
+        GuestAttendance.objects.filter(meeting=OuterRef("pk"))
+        .order_by()
+        .values("meeting")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), Value(0))
+
+
+def attended_away(member_ids, start: date, end: date) -> dict[int, list[Meeting]]:
+    """{member id: meetings of a host branch attended as a guest between start and end}.
+
+    For the home branch's pages ("在流入地参加"): its own members only, so no scope on the host.
+    """
+    out: dict[int, list[Meeting]] = {}
+    rows = (
+        GuestAttendance.objects.filter(
+            member_id__in=list(member_ids),
+            meeting__held_on__gte=start,
+            meeting__held_on__lte=end,
+        )
+        .select_related("meeting__org")
+        .order_by("meeting__held_on", "meeting_id")
+    )
+    for g in rows:
+        out.setdefault(g.member_id, []).append(g.meeting)
+    return out
+
+
+@dataclass(frozen=True)
+class CorrectionRow:
+    label: str
+    before: str
+    after: str
+
+
+def correction_rows(correction: MeetingCorrection) -> list[CorrectionRow]:
+    """A correction's changes as readable rows, in the reader's language."""
+    statuses = dict(AttendanceStatus.choices)
+    kinds = dict(MeetingKind.choices)
+    out = []
+    for c in correction.changes or []:
+        field, before, after = c.get("field"), c.get("before"), c.get("after")
+        if field == "attendance":
+            out.append(
+                CorrectionRow(
+                    _("出席情况：%(name)s") % {"name": c.get("name", "")},
+                    _attendance_text(before, statuses),
+                    _attendance_text(after, statuses),
+                )
+            )
+        elif field == "guest":
+            out.append(
+                CorrectionRow(
+                    _("流入党员列席：%(name)s") % {"name": c.get("name", "")},
+                    str(_("列席")) if before else str(_("未登记")),
+                    str(_("列席")) if after else str(_("未登记")),
+                )
+            )
+        else:
+            try:
+                label = str(Meeting._meta.get_field(field).verbose_name)
+            except Exception:  # a field renamed since: show its key
+                label = str(field)
+            out.append(
+                CorrectionRow(
+                    label, _field_text(field, before, kinds), _field_text(field, after, kinds)
+                )
+            )
+    return out
+
+
+def _attendance_text(value, statuses) -> str:
+    status, reason = (list(value or []) + ["", ""])[:2]
+    if not status:
+        return str(_("未登记"))
+    text = str(statuses.get(status, status))
+    return f"{text}（{reason}）" if reason else text
+
+
+def _field_text(field: str, value, kinds) -> str:
+    if not value:
+        return "—"
+    if field == "kind":
+        return str(kinds.get(value, value))
+    if field == "held_on":
+        try:
+            return dateformat.format(date.fromisoformat(value), "Y年n月j日")
+        except ValueError:
+            return value
+    return value
 
 
 def meetings_of(user, org: Organization):

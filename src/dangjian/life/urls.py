@@ -24,4 +24,5 @@ urlpatterns = [
         name="appraisal_entry",
     ),
     path("<int:pk>/", views.meeting_detail, name="detail"),
+    path("<int:pk>/correct/", views.meeting_correct, name="correct"),
 ]

@@ -6,6 +6,8 @@ writes go through `life.services`, whose Chinese ValidationError is shown with n
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,7 +21,7 @@ from dangjian.accounts.roles import LIFE
 from dangjian.core.forms import add_service_errors
 from dangjian.core.scope import get_scoped_or_404, path_in_scope, restrict, scope_paths
 from dangjian.life import selectors, services
-from dangjian.life.forms import MeetingForm
+from dangjian.life.forms import CorrectionForm, MeetingForm
 from dangjian.life.models import AttendanceStatus, Meeting
 from dangjian.orgs.models import Organization
 
@@ -69,6 +71,40 @@ def meeting_list(request):
     )
 
 
+def _posted_attendance(request, members, *, skip_blank: bool = False) -> dict:
+    chosen: dict[int, tuple[str, str]] = {}
+    for m in members:
+        status = request.POST.get(f"status_{m.pk}", "" if skip_blank else AttendanceStatus.PRESENT)
+        if skip_blank and not status:
+            continue
+        chosen[m.pk] = (status, request.POST.get(f"reason_{m.pk}", ""))
+    return chosen
+
+
+def _posted_guests(request) -> list[str]:
+    return [g for g in request.POST.getlist("guest") if g]
+
+
+def _form_context(org, members, chosen, away, guests, picked, *, default) -> dict:
+    """The roster rows (radios), the 外出 tags and the 流入党员（列席） block of the attendance form."""
+    rows = []
+    for m in members:
+        if m.pk in chosen:
+            status, reason = chosen[m.pk]
+        elif m.pk in away and default:
+            status, reason = AttendanceStatus.EXCUSED, _("外出流动")
+        else:
+            status, reason = default, ""
+        rows.append({"m": m, "status": status, "reason": reason, "away": away.get(m.pk)})
+    return {
+        "org": org,
+        "rows": rows,
+        "committee": services.committee_member_ids(org),
+        "guests": guests,
+        "picked": {str(g) for g in picked},
+    }
+
+
 @login_required
 def meeting_new(request):
     user = request.user
@@ -76,12 +112,10 @@ def meeting_new(request):
     roster = services.roster(org)
     form = MeetingForm(request.POST or None, roster=roster)
     chosen: dict[int, tuple[str, str]] = {}
+    picked: list[str] = []
     if request.method == "POST":
-        for m in roster:
-            chosen[m.pk] = (
-                request.POST.get(f"status_{m.pk}", AttendanceStatus.PRESENT),
-                request.POST.get(f"reason_{m.pk}", ""),
-            )
+        chosen = _posted_attendance(request, roster)
+        picked = _posted_guests(request)
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -96,29 +130,28 @@ def meeting_new(request):
                     minutes=d["minutes"],
                     decisions=d["decisions"],
                     attendance=chosen,
+                    guests=picked,
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
                 messages.success(request, _("已记录。"))
                 return redirect("life:detail", pk=meeting.pk)
-    rows = [
-        {
-            "m": m,
-            "status": chosen.get(m.pk, (AttendanceStatus.PRESENT, ""))[0],
-            "reason": chosen.get(m.pk, ("", ""))[1],
-        }
-        for m in roster
-    ]
-    committee = services.committee_member_ids(org)
+    context = _form_context(
+        org,
+        roster,
+        chosen,
+        services.away_records(org),
+        services.guest_records(org),
+        picked,
+        default=AttendanceStatus.PRESENT,
+    )
     return render(
         request,
         "life/new.html",
-        {
-            "org": org,
+        context
+        | {
             "form": form,
-            "rows": rows,
-            "committee": committee,
             "statuses": AttendanceStatus.choices,
             "orgs": _orgs_in_scope(user, "add"),
         },
@@ -134,10 +167,85 @@ def meeting_detail(request, pk: int):
         meeting.attendance.select_related("member").order_by("member__stroke_key", "member_id")
     )
     counts = {s: sum(1 for a in attendance if a.status == s) for s in AttendanceStatus.values}
+    # Members of this branch away (外出) that day, and the host meetings they attended that month.
+    away = services.away_records(meeting.org, on=meeting.held_on)
+    day = meeting.held_on
+    month_start = day.replace(day=1)
+    month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    attended = selectors.attended_away(away, month_start, month_end)
+    for a in attendance:
+        a.away = away.get(a.member_id)
+        a.away_meetings = attended.get(a.member_id, [])
+    guests = list(meeting.guests.select_related("floating__org", "floating__host_org"))
+    corrections = [
+        (c, selectors.correction_rows(c))
+        for c in meeting.corrections.select_related("corrected_by").order_by("-corrected_at", "-id")
+    ]
     return render(
         request,
         "life/detail.html",
-        {"meeting": meeting, "org": meeting.org, "attendance": attendance, "counts": counts},
+        {
+            "meeting": meeting,
+            "org": meeting.org,
+            "attendance": attendance,
+            "counts": counts,
+            "guests": guests,
+            "corrections": corrections,
+            "can_change": path_in_scope(request.user, "change", LIFE, meeting.org.path),
+        },
+    )
+
+
+@login_required
+def meeting_correct(request, pk: int):
+    """更正会议记录: the fields, the attendance and the guests, with a required reason."""
+    meeting = get_scoped_or_404(
+        request.user, "change", Meeting.objects.select_related("org", "chair"), pk=pk
+    )
+    org = meeting.org
+    current = {a.member_id: a for a in meeting.attendance.select_related("member")}
+    roster = services.roster(org)
+    on_roster = {m.pk for m in roster}
+    members = roster + sorted(
+        (a.member for mid, a in current.items() if mid not in on_roster),
+        key=lambda m: (m.stroke_key, m.pk),
+    )
+    records = {r.pk: r for r in services.guest_records(org, on=meeting.held_on)}
+    for g in meeting.guests.select_related("floating__org", "floating__member"):
+        records.setdefault(g.floating_id, g.floating)
+    initial = {f: getattr(meeting, f) for f in services.FIELDS}
+    form = CorrectionForm(request.POST or None, roster=members, initial=initial)
+    chosen = {mid: (a.status, a.reason) for mid, a in current.items()}
+    picked = [str(fid) for fid in meeting.guests.values_list("floating_id", flat=True)]
+    if request.method == "POST":
+        chosen = _posted_attendance(request, members, skip_blank=True)
+        picked = _posted_guests(request)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.correct_meeting(
+                    actor=request.user,
+                    meeting=meeting,
+                    reason=d["reason"],
+                    attendance=chosen,
+                    guests=picked,
+                    **{f: d[f] for f in services.FIELDS},
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("已更正，更正原因和内容已记入本次会议的更正记录。"))
+                return redirect("life:detail", pk=meeting.pk)
+    context = _form_context(org, members, chosen, {}, list(records.values()), picked, default="")
+    return render(
+        request,
+        "life/correct.html",
+        context
+        | {
+            "meeting": meeting,
+            "form": form,
+            "statuses": [*AttendanceStatus.choices, ("", _("不登记"))],
+        },
     )
 
 

@@ -20,6 +20,7 @@ from dangjian.core.scope import path_in_scope, restrict
 from dangjian.life import selectors
 from dangjian.life.models import AttendanceStatus, Meeting, MeetingKind
 from dangjian.life.rules import DOMAIN
+from dangjian.life.selectors import guest_count
 from dangjian.life.views import _org_from, _orgs_in_scope
 
 WEEKDAYS = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
@@ -112,6 +113,7 @@ MEETING_COLUMNS = (
     ExportColumn(N_("出席"), 8, "number"),
     ExportColumn(N_("缺席"), 8, "number"),
     ExportColumn(N_("请假"), 8, "number"),
+    ExportColumn(N_("流入党员列席"), 12, "number"),
 )
 
 
@@ -132,6 +134,7 @@ def export_meetings(request):
             n_present=Count("attendance", filter=Q(attendance__status=AttendanceStatus.PRESENT)),
             n_absent=Count("attendance", filter=Q(attendance__status=AttendanceStatus.ABSENT)),
             n_excused=Count("attendance", filter=Q(attendance__status=AttendanceStatus.EXCUSED)),
+            n_guests=guest_count(),
         )
         .order_by("held_on", "org_path", "id")
     )
@@ -147,6 +150,7 @@ def export_meetings(request):
             m.n_present,
             m.n_absent,
             m.n_excused,
+            m.n_guests,
         )
         for m in qs.iterator(chunk_size=1000)
     )
