@@ -144,3 +144,53 @@ def test_citizen_to_reply_and_rating(county, page, login, snap, browser, live_se
     case.refresh_from_db()
     assert case.state == CaseState.FOLLOWED_UP
     assert case.follow_ups.get().by_citizen
+
+
+def _sheet(tmp_path, rows, name):
+    import xlsxwriter
+
+    path = tmp_path / name
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    book.close()
+    return path
+
+
+def test_import_with_mapping_check_job_and_confirm(county, page, login, snap, tmp_path, settings):
+    """Staff upload a sheet, say which column is which, read the row-level problems of the check,
+    upload the corrected sheet, and confirm the import; nothing is written before the confirm."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    head = ["编号", "反映内容", "时间"]
+    bad = _sheet(tmp_path, [head, [1, "路灯不亮", "2024/3/1"], [2, "", "2024/3/2"]], "bad.xlsx")
+    good = _sheet(
+        tmp_path, [head, [1, "路灯不亮", "2024/3/1"], [2, "井盖缺失", "2024/3/2"]], "ok.xlsx"
+    )
+    login("gongwei")
+    for path in (bad, good):
+        page.goto("/opinions/import/")
+        page.set_input_files("#id_file", str(path))
+        with page.expect_navigation():
+            page.get_by_role("button", name="上传并预览").click()
+        # "反映内容" is no known header: the user picks the column.
+        page.select_option("#col_text", label="反映内容")
+        page.select_option("#col_received_at", label="时间")
+        snap("opinions-import-map")
+        with page.expect_navigation():
+            page.get_by_test_id("check").click()
+        expect(page.get_by_test_id("job-message")).to_be_visible()
+        if path == bad:
+            errors = page.get_by_test_id("errors")
+            expect(errors).to_contain_text("第3行")
+            expect(errors).to_contain_text("意见内容为空")
+            expect(page.get_by_test_id("confirm")).to_have_count(0)
+            snap("opinions-import-errors")
+            assert Opinion.objects.count() == 0
+    expect(page.get_by_test_id("preview")).to_contain_text("井盖缺失")
+    with page.expect_navigation():
+        page.get_by_test_id("confirm").click()
+    expect(page.get_by_test_id("job-message")).to_contain_text("已导入2条群众意见")
+    snap("opinions-import-done")
+    assert Opinion.objects.filter(channel="import").count() == 2

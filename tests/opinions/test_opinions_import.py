@@ -10,6 +10,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from dangjian.core.imports import ImportFileError, read_table
+from dangjian.core.models import Job
 from dangjian.opinions import importing
 from dangjian.opinions.models import Category, Opinion
 
@@ -162,7 +163,26 @@ def test_import_needs_import_permission_in_scope(county):
     )
 
 
-def test_import_pages_upload_map_preview_confirm(client, login, county, tmp_path, settings):
+def _upload_and_check(c, county, f, **cols):
+    from django.urls import reverse
+
+    r = c.post(reverse("opinions:import"), {"what": "opinions", "file": f})
+    assert r.status_code == 302
+    assert c.get(reverse("opinions:import_map")).status_code == 200
+    data = {
+        "col_text": "1",
+        "col_received_at": "2",
+        "col_ref": "0",
+        "intake_org": county.gongwei.pk,
+    }
+    data.update(cols)
+    r = c.post(reverse("opinions:import_map"), data)
+    assert r.status_code == 302 and "/import/job/" in r.url
+    return Job.objects.filter(kind=importing.JOB_CHECK).latest("pk")
+
+
+def test_import_pages_upload_map_check_job_confirm(client, login, county, tmp_path, settings):
+    """Upload → mapping → 检查 (a job) → preview with row errors → fix → 确认导入 (a job)."""
     settings.MEDIA_ROOT = tmp_path
     c = login(county.users["gongwei"])
     from django.urls import reverse
@@ -171,14 +191,17 @@ def test_import_pages_upload_map_preview_confirm(client, login, county, tmp_path
         [["编号", "留言详情", "留言时间"], [1, "路灯不亮", "2024/3/1 8:00:00"], [2, "", "2024/3/2"]]
     )
     f.name = "hotline.xlsx"
-    r = c.post(reverse("opinions:import"), {"what": "opinions", "file": f})
-    assert r.status_code == 302
-    r = c.get(reverse("opinions:import_map"))
-    body = r.content.decode()
-    assert "意见内容为空" in body and 'data-testid="confirm"' not in body
-    r = c.post(reverse("opinions:import_map"), {"col_text": "1", "col_received_at": "2", "col_ref": "0",
-                                                "intake_org": county.gongwei.pk, "confirm": "1"})  # fmt: skip
-    assert Opinion.objects.count() == 0
+    job = _upload_and_check(c, county, f)
+    assert job.status == "succeeded" and not job.result["ok"]
+    assert job.errors == [{"row": 3, "column": "留言详情", "reason": "意见内容为空。"}]
+    body = c.get(reverse("opinions:import_job", args=[job.pk])).content.decode()
+    assert "意见内容为空" in body and "第3行" in body and 'data-testid="confirm"' not in body
+    # A failed check cannot be committed, and nothing was written.
+    c.post(reverse("opinions:import_commit", args=[job.pk]))
+    assert Opinion.objects.count() == 0 and not job.children.exists()
+    # The upload is still there: the mapping can be changed without uploading again.
+    assert c.get(reverse("opinions:import_map")).status_code == 200
+
     f = _xlsx(
         [
             ["编号", "留言详情", "留言时间"],
@@ -187,11 +210,95 @@ def test_import_pages_upload_map_preview_confirm(client, login, county, tmp_path
         ]
     )
     f.name = "hotline.xlsx"
-    c.post(reverse("opinions:import"), {"what": "opinions", "file": f})
-    r = c.get(reverse("opinions:import_map"))
-    assert 'data-testid="confirm"' in r.content.decode()
-    r = c.post(reverse("opinions:import_map"), {"col_text": "1", "col_received_at": "2", "col_ref": "0",
-                                                "intake_org": county.gongwei.pk, "confirm": "1"})  # fmt: skip
-    assert r.status_code == 302 and Opinion.objects.count() == 2
+    job = _upload_and_check(c, county, f)
+    assert job.result["ok"] and job.file.endswith(".prepared.json")
+    assert Opinion.objects.count() == 0  # checking writes nothing
+    body = c.get(reverse("opinions:import_job", args=[job.pk])).content.decode()
+    assert 'data-testid="confirm"' in body and "路灯不亮" in body
+    # The polled fragment answers on its own.
+    status = c.get(reverse("opinions:import_job_status", args=[job.pk]))
+    assert status.status_code == 200 and 'id="job-status"' in status.content.decode()
+    r = c.post(reverse("opinions:import_commit", args=[job.pk]))
+    done = Job.objects.get(kind=importing.JOB_IMPORT)
+    assert r.status_code == 302 and r.url.endswith(f"/import/job/{done.pk}/")
+    assert done.status == "succeeded" and done.parent_id == job.pk and done.result["rows"] == 2
+    assert Opinion.objects.count() == 2
+    assert set(Opinion.objects.values_list("source_ref", flat=True)) == {"1", "2"}
+    # Pressing again does not import twice; the prepared rows and both uploads are gone.
+    c.post(reverse("opinions:import_commit", args=[job.pk]))
+    assert (
+        Opinion.objects.count() == 2 and Job.objects.filter(kind=importing.JOB_IMPORT).count() == 1
+    )
     assert not list((tmp_path / "imports" / "opinions").iterdir())
-    assert login(county.users["zhibu"]).get(reverse("opinions:import")).status_code == 404
+    assert not [p for p in (tmp_path / "imports").iterdir() if p.is_file()]
+    assert "我最近的导入" in c.get(reverse("opinions:import")).content.decode()
+    # The general job page (linked from 导入任务) sends opinions jobs to their own page.
+    r = c.get(reverse("core:job", args=[done.pk]))
+    assert r.status_code == 302 and r.url == reverse("opinions:import_job", args=[done.pk])
+    # Someone outside the 工委 sees neither the job nor the import page.
+    z = login(county.users["zhibu"])
+    assert z.get(reverse("opinions:import_job", args=[job.pk])).status_code == 404
+    assert z.post(reverse("opinions:import_commit", args=[job.pk])).status_code == 404
+    assert z.get(reverse("opinions:import")).status_code == 404
+
+
+def test_import_job_refuses_a_bad_mapping_and_a_lost_scope(
+    client, login, county, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    c = login(county.users["gongwei"])
+    from django.urls import reverse
+
+    f = _xlsx([["编号", "留言详情", "留言时间"], [1, "路灯不亮", "2024/3/1 8:00:00"]])
+    f.name = "a.xlsx"
+    c.post(reverse("opinions:import"), {"what": "opinions", "file": f})
+    # Two fields on one column: the mapping page says so and starts no job.
+    r = c.post(
+        reverse("opinions:import_map"),
+        {"col_text": "1", "col_title": "1", "intake_org": county.gongwei.pk},
+    )
+    assert r.status_code == 200 and "不能同时作为两项内容" in r.content.decode()
+    assert not Job.objects.exists()
+    # A clean check whose writer has lost the import grant by 确认导入 writes nothing.
+    job = _upload_and_check(
+        c, county, _named(_xlsx([["编号", "留言详情", "留言时间"], [1, "路灯不亮", "2024/3/1"]]))
+    )
+    assert job.result["ok"]
+    imp = importing.start_commit(check_job=job, actor=county.users["zhibu"])
+    assert imp.status == "failed" and Opinion.objects.count() == 0
+    # The general import page does not offer opinions (it has no mapping step).
+    from dangjian.core.job_views import importable_kinds
+
+    assert "opinions" not in dict(importable_kinds(county.users["gongwei"]))
+
+
+def _named(f, name="b.xlsx"):
+    f.name = name
+    return f
+
+
+def test_real_appendix_2_through_the_jobs(county, tmp_path, settings):
+    """The real 附件2.xlsx through the background check and import jobs (as the page runs them)."""
+    settings.MEDIA_ROOT = tmp_path
+    path = real("附件2.xlsx")
+    gw = county.users["gongwei"]
+    importing.import_taxonomy(actor=None, table=read_table(real("附件1.xlsx")))
+    table = read_table(path)
+    mapping = importing.guess_mapping(table.headers)
+    job = importing.start_check(
+        actor=gw,
+        source=str(path),
+        filename="附件2.xlsx",
+        mapping=mapping,
+        intake_org=county.gongwei,
+    )
+    job.refresh_from_db()
+    assert job.status == "succeeded" and job.result["ok"], job.message
+    assert job.result["rows"] == len(table.rows) and len(job.result["preview"]["rows"]) == 20
+    done = importing.start_commit(check_job=job, actor=gw)
+    assert done.status == "succeeded", done.message
+    assert Opinion.objects.count() == len(table.rows) == done.result["rows"]
+    assert path.exists()  # the job worked on a copy
+    first = Opinion.objects.get(source_ref="24")
+    assert first.title == "A市西湖建筑集团占道施工有安全隐患" and first.category.name == "城乡建设"
+    assert first.receipt and first.channel == "import"

@@ -49,6 +49,7 @@ IMPORTERS = {
     "orgs": "dangjian.orgs.importers.OrgImporter",
     "dues_bases": "dangjian.dues.importers.DuesBaseImporter",
     "dues_payments": "dangjian.dues.importers.DuesPaymentImporter",
+    "opinions": "dangjian.opinions.importing.OpinionImporter",
 }
 EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv")
 

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from dangjian.core import imports
 from dangjian.core.exports import ExportColumn, xlsx_response
 from dangjian.core.jobs import JobFailed, reap_if_dead
-from dangjian.core.models import Job
+from dangjian.core.models import Job, JobKind
 from dangjian.core.scope import scope_q
 
 ERRORS_SHOWN = 500  # on the page; the downloadable list has every kept error
@@ -162,9 +162,19 @@ def _context(request, job: Job) -> dict:
     }
 
 
+# Job kinds whose own app shows them (the list links here; this page sends them on).
+OWN_PAGES = {
+    JobKind.OPINIONS_CHECK: "opinions:import_job",
+    JobKind.OPINIONS_IMPORT: "opinions:import_job",
+}
+
+
 @login_required
 def job_detail(request, pk):
     job = reap_if_dead(_job_or_404(request, pk))
+    if job.kind in OWN_PAGES:
+        # An import with its own column-mapping step has its own job page (preview, 确认导入).
+        return redirect(OWN_PAGES[job.kind], pk=job.pk)
     return render(request, "core/job.html", _context(request, job))
 
 

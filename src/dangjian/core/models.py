@@ -31,6 +31,8 @@ class JobKind(models.TextChoices):
     DUES_PAYMENTS_CHECK = "dues_payments_check", _("检查党费交纳记录导入文件")
     DUES_PAYMENTS_IMPORT = "dues_payments_import", _("导入党费交纳记录")
     DUES_CLOSE = "dues_close", _("党费月度入账")
+    OPINIONS_CHECK = "opinions_check", _("检查群众意见导入文件")
+    OPINIONS_IMPORT = "opinions_import", _("导入群众意见")
 
 
 class Job(models.Model):

@@ -24,6 +24,7 @@ from dangjian.opinions import services
 from dangjian.opinions.models import (
     Case,
     CaseState,
+    CaseTask,
     Category,
     Channel,
     Level,
@@ -38,7 +39,8 @@ from dangjian.opinions.models import (
 from dangjian.orgs.models import Organization
 
 OPINION_COUNT = 646
-ISSUE_COUNT = 254
+ISSUE_COUNT = 254  # issues raised before the latest few days: each is triaged
+WAITING_COUNT = 8  # issues of the last days, still 待交办 (legitimately without a level)
 LEVEL_WEIGHTS = {Level.COORDINATE: 33, Level.SINGLE: 145, Level.JOINT: 76}
 
 PLACES = (
@@ -347,26 +349,52 @@ def _setting() -> tuple[list[Place], dict[str, Unit], list[tuple[Category, tuple
     return places, units, cats
 
 
+def _quotas(total: int) -> dict[str, int]:
+    """The issues of each kind in proportion to LEVEL_WEIGHTS (largest remainder): a stratified
+    draw, so that the scenario does not drift from the article's proportions by sampling noise
+    (±5 issues per kind for an independent draw of 254). What the system makes of the issues —
+    consolidation of the voices into cases, routing of each case by its category — is its own."""
+    weight = sum(LEVEL_WEIGHTS.values())
+    exact = {k: total * w / weight for k, w in LEVEL_WEIGHTS.items()}
+    out = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: exact[k] - out[k], reverse=True)[
+        : total - sum(out.values())
+    ]:
+        out[k] += 1
+    return out
+
+
 def _draw_issues(rng: random.Random, places, cats) -> list[dict]:
     pools = {level: [] for level in LEVEL_WEIGHTS}
     for cat, problems in cats:
         level = services.suggest_routing(cat).level
         pools[level].extend((cat, p) for p in problems)
+    kinds = [k for k, n in _quotas(ISSUE_COUNT).items() for _ in range(n)]
+    rng.shuffle(kinds)
     levels, weights = zip(*LEVEL_WEIGHTS.items(), strict=True)
+    kinds += [rng.choices(levels, weights)[0] for _ in range(WAITING_COUNT)]
     used = set()
     issues = []
-    while len(issues) < ISSUE_COUNT:
-        level = rng.choices(levels, weights)[0]
-        cat, problem = rng.choice(pools[level])
-        place = rng.choice(places)
-        spot = rng.choice(SPOTS)
-        if (place.pk, problem) in used:
-            continue
+    for index, level in enumerate(kinds):
+        while True:
+            cat, problem = rng.choice(pools[level])
+            place = rng.choice(places)
+            if (place.pk, problem) not in used:
+                break
         used.add((place.pk, problem))
-        issues.append({"cat": cat, "problem": problem, "place": place, "spot": spot, "voices": 1})
-    # 646 voices over 254 issues: every issue is voiced once, the rest fall on issues at random
-    # (a few popular ones get many).
-    extra = OPINION_COUNT - ISSUE_COUNT
+        issues.append(
+            {
+                "cat": cat,
+                "problem": problem,
+                "place": place,
+                "spot": rng.choice(SPOTS),
+                "voices": 1,
+                "waiting": index >= ISSUE_COUNT,
+            }
+        )
+    # 646 voices: every issue is voiced once, the rest fall on issues at random (a few popular
+    # ones get many).
+    extra = OPINION_COUNT - len(issues)
     while extra:
         issue = rng.choice(issues)
         if issue["voices"] < len(WRAPPERS):
@@ -375,12 +403,18 @@ def _draw_issues(rng: random.Random, places, cats) -> list[dict]:
     return issues
 
 
-def _opinions(rng: random.Random, issues, today: date, intake: Organization) -> list[Opinion]:
+def _opinions(rng: random.Random, issues, today: date, intake: Organization):
+    """The citizens' opinions, recorded in one batch through services.record_opinions; returns
+    them with the issue each voices (the demo's ground truth, never shown to the engine)."""
     channels, cweights = zip(*CHANNELS, strict=True)
-    made = []
+    rows, truth = [], []
     tz = timezone.get_current_timezone()
     for issue in issues:
-        first = today - timedelta(days=rng.randint(20, 170))
+        first = today - (
+            timedelta(days=rng.randint(1, 5))
+            if issue["waiting"]
+            else timedelta(days=rng.randint(20, 170))
+        )
         for i, wrapper in enumerate(rng.sample(WRAPPERS, issue["voices"])):
             place, spot, problem = issue["place"], issue["spot"], issue["problem"]
             text = wrapper.format(
@@ -392,8 +426,9 @@ def _opinions(rng: random.Random, issues, today: date, intake: Organization) -> 
                 if name and rng.random() < 0.8
                 else ""
             )
-            day = first + timedelta(days=i * rng.randint(0, 4))
+            day = min(today, first + timedelta(days=i * rng.randint(0, 4)))
             at = datetime.combine(day, time(rng.randint(8, 20), rng.randint(0, 59)), tz)
+            at = min(at, timezone.now())
             data = services.OpinionInput(
                 text=text,
                 place=place,
@@ -402,44 +437,41 @@ def _opinions(rng: random.Random, issues, today: date, intake: Organization) -> 
                 received_at=at,
                 category=issue["cat"] if rng.random() < 0.3 else None,
             )
-            data = services.clean_opinion(data)
-            op = services._build_opinion(
-                data, channel=rng.choices(channels, cweights)[0], intake_org=intake, actor=None
-            )
-            op.save()
-            made.append(op)
-    return made
+            rows.append((data, rng.choices(channels, cweights)[0]))
+            truth.append(issue)
+    made = services.record_opinions(actor=None, rows=rows, intake_org=intake)
+    return made, {o.pk: issue for o, issue in zip(made, truth, strict=True)}
 
 
 def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
-    from dangjian.opinions.similarity import Item, consolidate
+    from dangjian.opinions.similarity import Item, consolidate, opinion_text
 
     if Place.objects.exists():
         return {}
     intake = services.default_intake_org()
     places, units, cats = _setting()
     issues = _draw_issues(rng, places, cats)
-    ops = _opinions(rng, issues, today, intake)
-    truth = {}
-    for issue in issues:
-        for op in Opinion.objects.filter(place=issue["place"], text__contains=issue["problem"]):
-            truth[op.pk] = issue
-    groups = consolidate([Item(o.pk, o.text, str(o.place_id)) for o in ops])
+    ops, truth = _opinions(rng, issues, today, intake)
+    groups = consolidate([Item(o.pk, opinion_text(o.title, o.text), str(o.place_id)) for o in ops])
     by_id = {o.pk: o for o in ops}
-    cases = []
+    inputs, meta = [], []
     for group in groups:
         members = [by_id[i] for i in group]
         issue = truth[members[0].pk]
-        title = f"{issue['place'].name}{issue['spot']}{issue['problem'].split('，')[0]}"
-        case = services.consolidate(
-            actor=None,
-            opinions=members,
-            title=title,
-            category=issue["cat"],
-            reason="系统建议归并，经核对确认",
-        )
         last = max(m.received_at for m in members).date()
-        cases.append((case, issue, last))
+        title = f"{issue['place'].name}{issue['spot']}{issue['problem'].split('，')[0]}"
+        inputs.append(
+            services.GroupInput(
+                opinions=members,
+                title=title,
+                category=issue["cat"],
+                reason="系统建议归并，经核对确认",
+                on=last,
+            )
+        )
+        meta.append((issue, last))
+    made = services.consolidate_many(actor=None, groups=inputs)
+    cases = [(case, issue, last) for case, (issue, last) in zip(made, meta, strict=True)]
     counts = _handle(rng, cases, today)
     counts.update(
         {
@@ -454,123 +486,174 @@ def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
 
 
 def _handle(rng: random.Random, cases, today: date) -> dict[str, int]:
-    """Route each case by the routing rule and take it as far as its age allows."""
-    cases.sort(key=lambda c: c[2])
-    n = len(cases)
+    """Route each case by the routing rule and take it as far as its age allows.
+
+    Each case's course is drawn first; then every step is done for all cases at once through the
+    services' batch paths (route_many, finish_tasks, reply_many, follow_up_many, close_many),
+    each step dated on the simulated timeline. The rare steps (催办, 督办, 延期, 不予受理, 合并)
+    go through the one-case services.
+    """
+    cases.sort(key=lambda c: (c[2], c[0].pk))
     stats = {"重办": 0, "超期未办结": 0, "不予受理": 0, "合并": 0}
+    routings: dict[int, services.Routing] = {}
+    routes, courses = [], []
     for index, (case, issue, last) in enumerate(cases):
-        recent = index >= n - 8
-        if recent:
-            continue  # 待交办
+        if issue["waiting"] or last >= today - timedelta(days=1):
+            continue  # 待交办: raised in the last days, not yet triaged
+        cat = issue["cat"]
+        routing = routings.get(cat.pk) or routings.setdefault(cat.pk, services.suggest_routing(cat))
+        routed_on = min(today - timedelta(days=1), last + timedelta(days=rng.randint(1, 5)))
         if index % 80 == 5:
+            # Triaged, then refused: it keeps the level it was triaged with.
             services.reject(
-                actor=None, case=case, reason="属于司法程序处理事项，已告知反映人依法申请"
+                actor=None,
+                case=case,
+                reason="属于司法程序处理事项，已告知反映人依法申请",
+                level=routing.level,
+                on=routed_on,
             )
             stats["不予受理"] += 1
             continue
-        routing = services.suggest_routing(issue["cat"])
-        routed_on = min(today - timedelta(days=1), last + timedelta(days=rng.randint(1, 5)))
-        services.route(
-            actor=None,
-            case=case,
-            level=routing.level,
-            category=issue["cat"],
-            lead=services.TaskInput(routing.lead, "牵头办理，按期答复"),
-            co=[services.TaskInput(u, "配合办理") for u in routing.co_units],
-            on=routed_on,
+        routes.append(
+            services.RouteInput(
+                case=case,
+                level=routing.level,
+                category=cat,
+                lead=services.TaskInput(routing.lead, "牵头办理，按期答复"),
+                co=[services.TaskInput(u, "配合办理") for u in routing.co_units],
+                on=routed_on,
+            )
         )
-        case.refresh_from_db()
+        courses.append((routed_on, rng.random()))
+    routed = services.route_many(actor=None, routes=routes)
+    tasks: dict[int, list[CaseTask]] = {}
+    for task in CaseTask.objects.filter(case__in=routed).select_related("unit"):
+        tasks.setdefault(task.case_id, []).append(task)
+
+    replies, co_done = [], {}
+    for case, (routed_on, roll) in zip(routed, courses, strict=True):
         age = (today - routed_on).days
-        roll = rng.random()
         if age < 12 or roll < 0.10:
-            if case.deadline < today:
-                stats["超期未办结"] += 1
-                services.urge(actor=None, case=case, text="已超过办理期限，请抓紧办理并报告进展")
-                if roll < 0.04:
-                    services.urge(
-                        actor=None, case=case, text="列入工委督办事项，限期办结", formal=True
-                    )
-            lead = case.tasks.get(role=TaskRole.LEAD)
-            services.add_progress(actor=None, task=lead, text="已到现场查看，正在制定解决方案")
-            if roll < 0.02 and lead.deadline >= today:
-                services.request_extension(
-                    actor=None,
-                    task=lead,
-                    new_deadline=lead.deadline + timedelta(days=15),
-                    reason="需走招投标程序",
-                )
+            _in_handling(rng, case, tasks[case.pk], roll, routed_on, today, stats)
             continue
-        _reply(rng, case, routed_on, today)
-        case.refresh_from_db()
+        on_time = rng.random() < 0.85
+        span = (case.deadline - routed_on).days
+        day = routed_on + timedelta(
+            days=rng.randint(3, span) if on_time else span + rng.randint(1, 10)
+        )
+        day = min(day, today)
+        for task in tasks[case.pk]:
+            if task.role == TaskRole.CO:
+                co_done[task.pk] = (task, day)
+        lead = next(t for t in tasks[case.pk] if t.role == TaskRole.LEAD)
+        replies.append(
+            services.ReplyInput(
+                case=case,
+                text=f"您反映的“{case.title}”问题已收悉。经{lead.unit.name}牵头核实处理，"
+                "已安排专人整改到位。感谢您对我们工作的关心和支持。",
+                summary="已整改到位",
+                publish=rng.random() < 0.5,
+                on=day,
+            )
+        )
+    services.finish_tasks(
+        actor=None,
+        tasks=[t for t, _d in co_done.values()],
+        note="已按分工完成配合工作",
+        on={pk: d for pk, (_t, d) in co_done.items()},
+    )
+    replied = services.reply_many(actor=None, replies=replies)
+
+    first_opinion = {}
+    for op in Opinion.objects.filter(case__in=replied).order_by("received_at", "id"):
+        first_opinion.setdefault(op.case_id, op)
+    follow_ups, closes = [], []
+    for case in replied:
         roll = rng.random()
         if roll < 0.10:
             continue  # 已答复, awaiting 回访
-        opinion = case.opinions.first()
+        opinion = first_opinion.get(case.pk)
         if roll < 0.16:
-            services._follow_up(
-                case,
-                result="unsatisfied",
-                comment="问题没有根本解决",
-                opinion=opinion,
-                actor=None,
-                by_citizen=True,
-                on=min(today, case.replied_on + timedelta(days=3)),
+            follow_ups.append(
+                services.FollowUpInput(
+                    case=case,
+                    result="unsatisfied",
+                    comment="问题没有根本解决",
+                    opinion=opinion,
+                    by_citizen=True,
+                    on=min(today, case.replied_on + timedelta(days=3)),
+                )
             )
             stats["重办"] += 1
             continue
         result = "satisfied" if rng.random() < 0.8 else "basic"
-        services._follow_up(
-            case,
-            result=result,
-            comment="",
-            opinion=opinion,
-            actor=None,
-            by_citizen=rng.random() < 0.5,
-            on=min(today, case.replied_on + timedelta(days=rng.randint(1, 7))),
+        visited = min(today, case.replied_on + timedelta(days=rng.randint(1, 7)))
+        follow_ups.append(
+            services.FollowUpInput(
+                case=case,
+                result=result,
+                opinion=opinion,
+                by_citizen=rng.random() < 0.5,
+                on=visited,
+            )
         )
         if roll < 0.25:
             continue  # 已回访
-        services.close(
+        closes.append(
+            services.CloseInput(
+                case=case,
+                reason="已答复并回访，群众满意"
+                if result == "satisfied"
+                else "已答复，群众基本满意",
+                on=visited,
+            )
+        )
+    services.follow_up_many(actor=None, items=follow_ups)
+    services.close_many(actor=None, closes=closes)
+
+    # A few cases were entered twice: the later one is merged into the earlier.
+    waiting = Case.objects.filter(
+        pk__in=[c.pk for c, _i, _l in cases], state=CaseState.TO_ROUTE
+    ).order_by("pk")
+    for case in list(waiting)[:2]:
+        if case.opinions.count() < 2:
+            continue
+        twin = services.split(
             actor=None,
             case=case,
-            reason="已答复并回访，群众满意" if result == "satisfied" else "已答复，群众基本满意",
+            opinions=list(case.opinions.all()[1:2]),
+            title=f"{case.title}（重复登记）",
+            reason="分开登记的同一诉求",
+            on=today,
         )
-    # A few cases were entered twice: the later one is merged into the earlier.
-    open_handling = [
-        c for c, _i, _l in cases if Case.objects.get(pk=c.pk).state == CaseState.TO_ROUTE
-    ]
-    for case in open_handling[:2]:
-        twin = (
-            services.split(
-                actor=None,
-                case=case,
-                opinions=list(case.opinions.all()[1:2]),
-                title=f"{case.title}（重复登记）",
-                reason="分开登记的同一诉求",
-            )
-            if case.opinions.count() > 1
-            else None
+        services.merge_case(
+            actor=None, case=twin, into=case, reason="与已有事项是同一诉求", on=today
         )
-        if twin is not None:
-            services.merge_case(actor=None, case=twin, into=case, reason="与已有事项是同一诉求")
-            stats["合并"] += 1
+        stats["合并"] += 1
     return stats
 
 
-def _reply(rng: random.Random, case: Case, routed_on: date, today: date) -> None:
-    on_time = rng.random() < 0.85
-    span = (case.deadline - routed_on).days
-    day = routed_on + timedelta(days=rng.randint(3, span) if on_time else span + rng.randint(1, 10))
-    day = min(day, today)
-    for task in case.tasks.filter(role=TaskRole.CO):
-        services.add_progress(actor=None, task=task, text="已按分工完成配合工作")
-        services.finish_task(actor=None, task=task, on=day)
-    services.reply(
-        actor=None,
-        case=case,
-        text=f"您反映的“{case.title}”问题已收悉。经{case.tasks.get(role=TaskRole.LEAD).unit.name}牵头核实处理，"
-        "已安排专人整改到位。感谢您对我们工作的关心和支持。",
-        summary="已整改到位",
-        publish=rng.random() < 0.5,
-        on=day,
-    )
+def _in_handling(rng, case: Case, tasks, roll: float, routed_on: date, today: date, stats) -> None:
+    """A case still in handling: a progress note; 催办 (and 督办) when overdue; a pending extension."""
+    if case.deadline < today:
+        stats["超期未办结"] += 1
+        urged = min(today, case.deadline + timedelta(days=1))
+        services.urge(actor=None, case=case, text="已超过办理期限，请抓紧办理并报告进展", on=urged)
+        if roll < 0.04:
+            services.urge(
+                actor=None,
+                case=case,
+                text="列入工委督办事项，限期办结",
+                formal=True,
+                on=min(today, urged + timedelta(days=3)),
+            )
+    lead = next(t for t in tasks if t.role == TaskRole.LEAD)
+    services.add_progress(actor=None, task=lead, text="已到现场查看，正在制定解决方案")
+    if roll < 0.02 and lead.deadline >= today:
+        services.request_extension(
+            actor=None,
+            task=lead,
+            new_deadline=lead.deadline + timedelta(days=15),
+            reason="需走招投标程序",
+            on=min(today, routed_on + timedelta(days=5)),
+        )

@@ -48,6 +48,7 @@ from dangjian.opinions.models import (
     MergeLog,
     Opinion,
     Place,
+    ProgressNote,
     Satisfaction,
     TaskRole,
     Unit,
@@ -223,6 +224,34 @@ def record_opinion(*, actor, data: OpinionInput, channel: str, intake_org: Organ
     return opinion
 
 
+@transaction.atomic
+def record_opinions(
+    *, actor, rows: Sequence[tuple[OpinionInput, str]], intake_org: Organization
+) -> list[Opinion]:
+    """Many staff entries at once (the demo, a batch typed from a meeting's minutes): the same
+    checks as record_opinion for every row, one scope check, one insert for all."""
+    _require(actor, "add", intake_org.path)
+    objs = []
+    for data, channel in rows:
+        # 网上提交 only from the system (actor None: the public page's own records, the demo).
+        if channel not in Channel.values or (channel == Channel.ONLINE and actor is not None):
+            raise ValidationError({"channel": "请选择意见来源渠道（会议、走访、来信、热线）。"})
+        objs.append(
+            _build_opinion(clean_opinion(data), channel=channel, intake_org=intake_org, actor=actor)
+        )
+    taken = set(
+        Opinion.objects.filter(receipt__in=[o.receipt for o in objs]).values_list(
+            "receipt", flat=True
+        )
+    )
+    seen: set[str] = set()
+    for o in objs:
+        while o.receipt in taken or o.receipt in seen:
+            o.receipt = new_receipt()
+        seen.add(o.receipt)
+    return Opinion.objects.bulk_create(objs, batch_size=500)
+
+
 def reveal_contact(*, actor, opinion: Opinion, request=None) -> tuple[str, str]:
     """The submitter's name and phone in clear, for roles with view_contact; every reveal is audited."""
     _require(actor, "view_contact", opinion.intake_path)
@@ -296,8 +325,11 @@ def consolidate(
     category: Category | None = None,
     reason: str = "",
     intake_org: Organization | None = None,
+    on: date | None = None,
 ) -> Case:
-    """Group inbox opinions (not yet in a case) into a new case (待交办)."""
+    """Group inbox opinions (not yet in a case) into a new case (待交办).
+
+    `on` back-dates the 形成事项 event (an entry made after the fact; the demo's timeline)."""
     rows = _opinions_for_change(actor, opinions)
     taken = [o.receipt for o in rows if o.case_id is not None]
     if taken:
@@ -322,8 +354,92 @@ def consolidate(
     why = (reason or "").strip() or ("同一诉求归并" if len(rows) > 1 else "形成事项")
     for o in rows:
         _log(o, MergeAction.CONSOLIDATE, None, case, why, actor)
-    _event(case, EventKind.CREATED, actor, f"由{len(rows)}条意见形成")
+    _event(case, EventKind.CREATED, actor, f"由{len(rows)}条意见形成", on=on)
     return case
+
+
+@dataclass
+class GroupInput:
+    opinions: Sequence[Opinion]
+    title: str
+    category: Category | None = None
+    reason: str = ""
+    on: date | None = None
+
+
+@transaction.atomic
+def consolidate_many(*, actor, groups: Sequence[GroupInput]) -> list[Case]:
+    """consolidate() for many groups at once (the engine's confirmed proposals, the demo): the
+    same checks — every opinion in scope and still in the inbox, a title for each group, no
+    opinion in two groups — with a handful of queries instead of a dozen per group."""
+    ids = [o.pk for g in groups for o in g.opinions]
+    if len(ids) != len(set(ids)):
+        raise ValidationError({"opinions": "同一条意见不能同时归入两个事项。"})
+    rows = {o.pk: o for o in Opinion.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    if len(rows) != len(ids):
+        raise Http404
+    for path in {o.intake_path for o in rows.values()}:
+        _require(actor, "change", path)
+    taken = [o.receipt for o in rows.values() if o.case_id is not None]
+    if taken:
+        raise ValidationError(
+            {"opinions": f"以下意见已归入其他事项，请用“移动”：{'、'.join(taken[:10])}。"}
+        )
+    orgs: dict[str, Organization] = {}
+    today = _today()
+    prefix = f"{today.year}-"
+    last = Case.objects.filter(number__startswith=prefix).aggregate(m=Max("number"))["m"]
+    seq = int(last.split("-")[1]) if last else 0
+    cases, members = [], []
+    for g in groups:
+        title = (g.title or "").strip()
+        if not title or not g.opinions:
+            raise ValidationError({"title": "请填写事项名称。"})
+        mine = sorted((rows[o.pk] for o in g.opinions), key=lambda o: (o.received_at, o.pk))
+        key = "|".join(sorted({o.intake_path for o in mine}))
+        org = orgs.get(key) or orgs.setdefault(key, common_org(o.intake_path for o in mine))
+        _require(actor, "add", org.path)
+        seq += 1
+        cases.append(
+            Case(
+                number=f"{prefix}{seq:04d}",
+                title=title[:200],
+                category=g.category or next((o.category for o in mine if o.category_id), None),
+                intake_org=org,
+                intake_path=org.path,
+                created_by=_user(actor),
+            )
+        )
+        members.append(mine)
+    Case.objects.bulk_create(cases)
+    logs, events, moved = [], [], []
+    for case, g, mine in zip(cases, groups, members, strict=True):
+        why = (g.reason or "").strip() or ("同一诉求归并" if len(mine) > 1 else "形成事项")
+        for o in mine:
+            o.case = case
+            moved.append(o)
+            logs.append(
+                MergeLog(
+                    opinion=o,
+                    action=MergeAction.CONSOLIDATE,
+                    to_case=case,
+                    reason=why[:500],
+                    actor=_user(actor),
+                )
+            )
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.CREATED,
+                text=f"由{len(mine)}条意见形成",
+                on=g.on or today,
+                actor=_user(actor),
+            )
+        )
+    _update_rows(moved, ["case"])  # only the case link changes
+    MergeLog.objects.bulk_create(logs, batch_size=500)
+    CaseEvent.objects.bulk_create(events, batch_size=500)
+    return cases
 
 
 def _open_case_for_change(actor, case: Case) -> Case:
@@ -353,7 +469,15 @@ def add_to_case(*, actor, case: Case, opinions: Sequence[Opinion], reason: str =
 
 
 @transaction.atomic
-def split(*, actor, case: Case, opinions: Sequence[Opinion], title: str, reason: str) -> Case:
+def split(
+    *,
+    actor,
+    case: Case,
+    opinions: Sequence[Opinion],
+    title: str,
+    reason: str,
+    on: date | None = None,
+) -> Case:
     """Some of a case's opinions become a case of their own (待交办)."""
     reason = _reason(reason)
     case = _open_case_for_change(actor, case)
@@ -375,7 +499,7 @@ def split(*, actor, case: Case, opinions: Sequence[Opinion], title: str, reason:
     )
     for o in rows:
         _log(o, MergeAction.SPLIT, case, new, reason, actor)
-    _event(new, EventKind.CREATED, actor, f"从{case.number}拆分：{reason}")
+    _event(new, EventKind.CREATED, actor, f"从{case.number}拆分：{reason}", on=on)
     return new
 
 
@@ -398,7 +522,7 @@ def move(*, actor, opinion: Opinion, to_case: Case, reason: str) -> Opinion:
 
 
 @transaction.atomic
-def merge_case(*, actor, case: Case, into: Case, reason: str) -> Case:
+def merge_case(*, actor, case: Case, into: Case, reason: str, on: date | None = None) -> Case:
     """Terminal state 合并: the case's opinions join `into`; the case stays, pointing there."""
     reason = _reason(reason, what="合并理由")
     case = _open_case_for_change(actor, case)
@@ -413,10 +537,10 @@ def merge_case(*, actor, case: Case, into: Case, reason: str) -> Case:
         CaseState.MERGED,
         into,
         reason,
-        _today(),
+        on or _today(),
     )
     case.save(update_fields=["state", "merged_into", "end_reason", "closed_on"])
-    _event(case, EventKind.MERGED, actor, f"合并到{into.number}：{reason}")
+    _event(case, EventKind.MERGED, actor, f"合并到{into.number}：{reason}", on=on)
     return case
 
 
@@ -475,6 +599,27 @@ class TaskInput:
     deadline: date | None = None
 
 
+def _check_route(level: str, category, lead: TaskInput | None, co: list[TaskInput]) -> None:
+    errors: dict[str, str] = {}
+    if level not in Level.values:
+        errors["level"] = "请选择办理层级。"
+    if category is None:
+        errors["category"] = "请选择类别。"
+    if lead is None or lead.unit is None:
+        errors["lead"] = "请选择一个主办单位。"
+    units = [lead.unit] + [t.unit for t in co] if lead and lead.unit else [t.unit for t in co]
+    if len({u.pk for u in units}) != len(units):
+        errors["co_units"] = "同一单位不能既主办又协办，或重复协办。"
+    if any(not u.is_active for u in units):
+        errors["co_units"] = "所选单位已停用。"
+    if level == Level.SINGLE and co:
+        errors["level"] = "单一部门办理的事项不设协办单位；有协办单位请选“多部门联合办理”。"
+    if level == Level.JOINT and not co:
+        errors["co_units"] = "多部门联合办理须至少有一个协办单位。"
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def route(
     *,
@@ -493,25 +638,8 @@ def route(
         raise ValidationError(
             {"case": f"只有待交办的事项才能交办（当前：{case.get_state_display()}）。"}
         )
-    errors: dict[str, str] = {}
-    if level not in Level.values:
-        errors["level"] = "请选择办理层级。"
-    if category is None:
-        errors["category"] = "请选择类别。"
-    if lead is None or lead.unit is None:
-        errors["lead"] = "请选择一个主办单位。"
     co = [t for t in co if t.unit is not None]
-    units = [lead.unit] + [t.unit for t in co] if lead and lead.unit else [t.unit for t in co]
-    if len({u.pk for u in units}) != len(units):
-        errors["co_units"] = "同一单位不能既主办又协办，或重复协办。"
-    if any(not u.is_active for u in units):
-        errors["co_units"] = "所选单位已停用。"
-    if level == Level.SINGLE and co:
-        errors["level"] = "单一部门办理的事项不设协办单位；有协办单位请选“多部门联合办理”。"
-    if level == Level.JOINT and not co:
-        errors["co_units"] = "多部门联合办理须至少有一个协办单位。"
-    if errors:
-        raise ValidationError(errors)
+    _check_route(level, category, lead, co)
     day = on or _today()
     default = deadline_for(level, category, day)
     for t in [lead, *co]:
@@ -535,7 +663,7 @@ def route(
     case.level, case.category, case.state, case.routed_on = level, category, CaseState.HANDLING, day
     case.deadline = lead.deadline or default
     case.save(update_fields=["level", "category", "state", "routed_on", "deadline"])
-    names = "、".join(u.name for u in units[1:])
+    names = "、".join(t.unit.name for t in co)
     _event(
         case,
         EventKind.ROUTED,
@@ -548,16 +676,21 @@ def route(
 
 
 @transaction.atomic
-def reject(*, actor, case: Case, reason: str) -> Case:
-    """不予受理 (before routing), with the reason."""
+def reject(*, actor, case: Case, reason: str, level: str = "", on: date | None = None) -> Case:
+    """不予受理 (before routing), with the reason. A case triaged before it was refused keeps the
+    handling level it was triaged with (`level`), so the split by level counts it."""
     reason = _reason(reason, what="不予受理的理由")
+    if level and level not in Level.values:
+        raise ValidationError({"level": "请选择办理层级。"})
     case = _lock_case(case)
     _require(actor, "route", case.intake_path)
     if case.state != CaseState.TO_ROUTE:
         raise ValidationError({"case": "只有待交办的事项可以不予受理。"})
-    case.state, case.end_reason, case.closed_on = CaseState.REJECTED, reason, _today()
-    case.save(update_fields=["state", "end_reason", "closed_on"])
-    _event(case, EventKind.REJECTED, actor, reason)
+    day = on or _today()
+    case.state, case.end_reason, case.closed_on = CaseState.REJECTED, reason, day
+    case.level = level or case.level
+    case.save(update_fields=["state", "end_reason", "closed_on", "level"])
+    _event(case, EventKind.REJECTED, actor, reason, on=day)
     return case
 
 
@@ -589,7 +722,13 @@ def finish_task(*, actor, task: CaseTask, note: str = "", on: date | None = None
         task.notes.create(text=note.strip(), actor=_user(actor))
     task.done_on = on or _today()
     task.save(update_fields=["done_on"])
-    _event(task.case, EventKind.TASK_DONE, actor, f"{task.unit.name}（{task.get_role_display()}）")
+    _event(
+        task.case,
+        EventKind.TASK_DONE,
+        actor,
+        f"{task.unit.name}（{task.get_role_display()}）",
+        on=task.done_on,
+    )
     return task
 
 
@@ -613,7 +752,7 @@ def urge(
 
 @transaction.atomic
 def request_extension(
-    *, actor, task: CaseTask, new_deadline: date, reason: str
+    *, actor, task: CaseTask, new_deadline: date, reason: str, on: date | None = None
 ) -> ExtensionRequest:
     reason = _reason(reason, what="延期理由")
     task = _task_for_unit_work(actor, task)
@@ -636,6 +775,7 @@ def request_extension(
         EventKind.EXTENSION_REQUESTED,
         actor,
         f"{task.unit.name}申请延至{new_deadline:%Y年%-m月%-d日}：{reason}",
+        on=on,
     )
     return ext
 
@@ -870,18 +1010,357 @@ def reopen(*, actor, case: Case, reason: str) -> Case:
 
 
 @transaction.atomic
-def close(*, actor, case: Case, reason: str) -> Case:
+def close(*, actor, case: Case, reason: str, on: date | None = None) -> Case:
     """办结, with the reason (e.g. 群众满意, 已按政策解释到位)."""
     reason = _reason(reason, what="办结说明")
     case = _lock_case(case)
     _require(actor, "route", case.intake_path)
     if case.state not in (CaseState.REPLIED, CaseState.FOLLOWED_UP):
         raise ValidationError({"case": "答复之后才能办结。"})
-    case.state, case.end_reason, case.closed_on = CaseState.CLOSED, reason, _today()
+    day = on or _today()
+    case.state, case.end_reason, case.closed_on = CaseState.CLOSED, reason, day
     case.save(update_fields=["state", "end_reason", "closed_on"])
-    _event(case, EventKind.CLOSED, actor, reason)
+    _event(case, EventKind.CLOSED, actor, reason, on=day)
     return case
 
 
 def is_open(case: Case) -> bool:
     return case.state in OPEN_STATES
+
+
+def _update_rows(objs: Sequence, fields: Sequence[str]) -> None:
+    """Write `fields` of many rows: one UPDATE per distinct combination of values. Cheaper than
+    QuerySet.bulk_update, whose CASE … WHEN expression per row and field costs more to build than
+    the batch saves (most batches here share their values: a state, a day)."""
+    groups: dict[tuple, list[int]] = {}
+    for obj in objs:
+        key = tuple(getattr(obj, f"{f}_id" if f in _FK_FIELDS else f) for f in fields)
+        groups.setdefault(key, []).append(obj.pk)
+    if not objs:
+        return
+    model = type(objs[0])
+    for key, pks in groups.items():
+        values = {
+            (f"{f}_id" if f in _FK_FIELDS else f): v for f, v in zip(fields, key, strict=True)
+        }
+        model.objects.filter(pk__in=pks).update(**values)
+
+
+_FK_FIELDS = {"category", "replied_by", "case"}
+
+
+# ---------------------------------------------------------------- batches
+#
+# The same steps for many cases at once, with the same checks as the one-case services above
+# (scope, state guards, co-units done before the reply, a reason on every end) but a handful of
+# queries per batch instead of a dozen per case: the demo county's 250 cases, a 工委 confirming a
+# day's worth of routing. Any failing case stops the batch and nothing of it is written.
+
+
+def _cases_locked(actor, action: str, cases: Sequence[Case]) -> dict[int, Case]:
+    ids = [c.pk for c in cases]
+    if len(ids) != len(set(ids)):
+        raise ValidationError({"case": "同一事项在一批中出现了两次。"})
+    rows = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    if len(rows) != len(ids):
+        raise Http404
+    for path in {c.intake_path for c in rows.values()}:
+        _require(actor, action, path)
+    return rows
+
+
+class _Deadlines:
+    """deadline_for with the rule set read once per day (not once per case)."""
+
+    def __init__(self) -> None:
+        self.rules: dict[date, object] = {}
+
+    def __call__(self, level: str, category: Category | None, start: date) -> date:
+        days = None
+        if category is not None:
+            days = category.deadline_days or (
+                category.parent.deadline_days if category.parent_id else None
+            )
+        if not days:
+            if start not in self.rules:
+                self.rules[start] = rules_on(DOMAIN, start)
+            days = self.rules[start][LEVEL_KEYS[level]]
+        return start + timedelta(days=days)
+
+
+@dataclass
+class RouteInput:
+    case: Case
+    level: str
+    category: Category | None
+    lead: TaskInput
+    co: Sequence[TaskInput] = ()
+    on: date | None = None
+
+
+@transaction.atomic
+def route_many(*, actor, routes: Sequence[RouteInput]) -> list[Case]:
+    """route() for many cases."""
+    cases = _cases_locked(actor, "route", [r.case for r in routes])
+    deadline = _Deadlines()
+    tasks, events, out = [], [], []
+    for r in routes:
+        case = cases[r.case.pk]
+        if case.state != CaseState.TO_ROUTE:
+            raise ValidationError(
+                {"case": f"事项{case.number}不是待交办（当前：{case.get_state_display()}）。"}
+            )
+        co = [t for t in r.co if t.unit is not None]
+        _check_route(r.level, r.category, r.lead, co)
+        day = r.on or _today()
+        default = deadline(r.level, r.category, day)
+        for t in [r.lead, *co]:
+            if t.deadline is not None and t.deadline < day:
+                raise ValidationError({"deadline": "办理期限不能早于交办日期。"})
+        for t, role in [(r.lead, TaskRole.LEAD)] + [(t, TaskRole.CO) for t in co]:
+            tasks.append(
+                CaseTask(
+                    case=case,
+                    unit=t.unit,
+                    unit_path=t.unit.org_path,  # what CaseTask.save() copies
+                    role=role,
+                    text=t.text.strip(),
+                    deadline=t.deadline or default,
+                )
+            )
+        case.level, case.category, case.state, case.routed_on = (
+            r.level,
+            r.category,
+            CaseState.HANDLING,
+            day,
+        )
+        case.deadline = r.lead.deadline or default
+        names = "、".join(t.unit.name for t in co)
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.ROUTED,
+                text=f"{case.get_level_display()}；主办：{r.lead.unit.name}"
+                + (f"；协办：{names}" if names else ""),
+                on=day,
+                actor=_user(actor),
+            )
+        )
+        out.append(case)
+    CaseTask.objects.bulk_create(tasks, batch_size=500)
+    _update_rows(out, ["level", "category", "state", "routed_on", "deadline"])
+    CaseEvent.objects.bulk_create(events, batch_size=500)
+    return out
+
+
+@transaction.atomic
+def finish_tasks(
+    *,
+    actor,
+    tasks: Sequence[CaseTask],
+    note: str = "",
+    on: date | dict[int, date] | None = None,
+) -> list[CaseTask]:
+    """finish_task() for many tasks (e.g. every co-unit's part of a batch of cases); `on` is one
+    date for all, or each task's date by its id."""
+    ids = [t.pk for t in tasks]
+    rows = list(
+        CaseTask.objects.select_for_update()
+        .select_related("case", "unit")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    if len(rows) != len(set(ids)):
+        raise Http404
+    for path in {t.unit_path for t in rows}:
+        _require(actor, "change", path)
+    notes, events = [], []
+    for task in rows:
+        day = (on.get(task.pk) if isinstance(on, dict) else on) or _today()
+        if task.case.state not in HANDLING_STATES:
+            raise ValidationError(
+                {"case": f"事项{task.case.number}{task.case.get_state_display()}，不在办理中。"}
+            )
+        if task.done_on is not None:
+            raise ValidationError({"task": f"{task.unit.name}的任务已完成。"})
+        if note.strip():
+            notes.append(ProgressNote(task=task, text=note.strip(), actor=_user(actor)))
+        task.done_on = day
+        events.append(
+            CaseEvent(
+                case=task.case,
+                kind=EventKind.TASK_DONE,
+                text=f"{task.unit.name}（{task.get_role_display()}）",
+                on=day,
+                actor=_user(actor),
+            )
+        )
+    ProgressNote.objects.bulk_create(notes, batch_size=500)
+    _update_rows(rows, ["done_on"])
+    CaseEvent.objects.bulk_create(events, batch_size=500)
+    return rows
+
+
+@dataclass
+class ReplyInput:
+    case: Case
+    text: str
+    summary: str = ""
+    publish: bool = False
+    on: date | None = None
+
+
+@transaction.atomic
+def reply_many(*, actor, replies: Sequence[ReplyInput]) -> list[Case]:
+    """reply() for many cases: each signed by its lead unit, each with every co-unit's part in."""
+    texts = [_reason(r.text, key="text", what="答复内容") for r in replies]
+    ids = [r.case.pk for r in replies]
+    if len(ids) != len(set(ids)):
+        raise ValidationError({"case": "同一事项在一批中出现了两次。"})
+    cases = {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+    if len(cases) != len(ids):
+        raise Http404
+    leads: dict[int, CaseTask] = {}
+    pending: dict[int, list[str]] = {}
+    for t in CaseTask.objects.filter(case_id__in=ids).select_related("unit"):
+        if t.role == TaskRole.LEAD:
+            leads[t.case_id] = t
+        elif t.done_on is None:
+            pending.setdefault(t.case_id, []).append(t.unit.name)
+    for path in {t.unit_path for t in leads.values()}:
+        if actor is not None and not path_in_scope(actor, "change", OPINION, path or "\x00"):
+            raise Http404  # one case at a time (reply()) explains whom to ask
+    out, done_leads, events = [], [], []
+    for r, text in zip(replies, texts, strict=True):
+        case = cases[r.case.pk]
+        lead = leads.get(case.pk)
+        if lead is None:
+            raise ValidationError({"case": f"事项{case.number}尚未交办，不能答复。"})
+        if case.state not in HANDLING_STATES:
+            raise ValidationError(
+                {"case": f"事项{case.number}{case.get_state_display()}，不能答复。"}
+            )
+        if pending.get(case.pk):
+            raise ValidationError(
+                {"case": f"事项{case.number}的协办单位尚未完成：{'、'.join(pending[case.pk])}。"}
+            )
+        day = r.on or _today()
+        if lead.done_on is None:
+            lead.done_on = day
+            done_leads.append(lead)
+        case.state, case.reply_text = CaseState.REPLIED, text
+        case.reply_summary = (r.summary or "").strip()[:500] or text[:200]
+        case.reply_published, case.replied_on, case.replied_by = bool(r.publish), day, _user(actor)
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.REPLIED,
+                text=case.reply_summary,
+                on=day,
+                actor=_user(actor),
+            )
+        )
+        out.append(case)
+    _update_rows(done_leads, ["done_on"])
+    _update_rows(
+        out, ["state", "reply_text", "reply_summary", "reply_published", "replied_on", "replied_by"]
+    )
+    CaseEvent.objects.bulk_create(events, batch_size=500)
+    return out
+
+
+@dataclass
+class FollowUpInput:
+    case: Case
+    result: str
+    comment: str = ""
+    opinion: Opinion | None = None
+    by_citizen: bool = False
+    on: date | None = None
+
+
+@transaction.atomic
+def follow_up_many(*, actor, items: Sequence[FollowUpInput]) -> list[FollowUp]:
+    """follow_up() for many cases (回访 rounds entered from a call list). 不满意 reopens the case
+    as 重办, one by one, as follow_up() does."""
+    cases = _cases_locked(actor, "change", [i.case for i in items])
+    asked = [(i.opinion.pk, cases[i.case.pk].round) for i in items if i.opinion is not None]
+    done = set(
+        FollowUp.objects.filter(opinion_id__in=[o for o, _r in asked]).values_list(
+            "opinion_id", "round"
+        )
+    )
+    made, events, followed, reopen = [], [], [], []
+    for i in items:
+        case = cases[i.case.pk]
+        if i.result not in Satisfaction.values:
+            raise ValidationError({"result": "请选择满意、基本满意或不满意。"})
+        if case.state not in (CaseState.REPLIED, CaseState.FOLLOWED_UP):
+            raise ValidationError({"result": f"事项{case.number}答复后才能回访评价。"})
+        if i.opinion is not None and (i.opinion.pk, case.round) in done:
+            raise ValidationError({"result": "该反映人已对本次答复作过评价。"})
+        comment = (i.comment or "").strip()[:500]
+        if i.result == Satisfaction.UNSATISFIED and not comment:
+            raise ValidationError({"comment": "不满意时请说明原因，以便重新办理。"})
+        day = i.on or _today()
+        made.append(
+            FollowUp(
+                case=case,
+                opinion=i.opinion,
+                round=case.round,
+                result=i.result,
+                comment=comment,
+                by_citizen=i.by_citizen,
+                actor=_user(actor),
+                on=day,
+            )
+        )
+        label = Satisfaction(i.result).label
+        events.append(
+            CaseEvent(
+                case=case,
+                kind=EventKind.FOLLOW_UP,
+                text=f"{label}" + (f"：{comment}" if comment else ""),
+                on=day,
+                actor=_user(actor),
+            )
+        )
+        if i.result == Satisfaction.UNSATISFIED:
+            reopen.append((case, f"回访不满意：{comment}", day))
+        elif case.state == CaseState.REPLIED:
+            case.state = CaseState.FOLLOWED_UP
+            followed.append(case)
+    FollowUp.objects.bulk_create(made, batch_size=500)
+    CaseEvent.objects.bulk_create(events, batch_size=500)
+    _update_rows(followed, ["state"])
+    for case, reason, day in reopen:
+        _reopen(case, actor, reason, day)
+    return made
+
+
+@dataclass
+class CloseInput:
+    case: Case
+    reason: str
+    on: date | None = None
+
+
+@transaction.atomic
+def close_many(*, actor, closes: Sequence[CloseInput]) -> list[Case]:
+    """close() for many cases, each with its reason."""
+    reasons = [_reason(c.reason, what="办结说明") for c in closes]
+    cases = _cases_locked(actor, "route", [c.case for c in closes])
+    out, events = [], []
+    for c, reason in zip(closes, reasons, strict=True):
+        case = cases[c.case.pk]
+        if case.state not in (CaseState.REPLIED, CaseState.FOLLOWED_UP):
+            raise ValidationError({"case": f"事项{case.number}答复之后才能办结。"})
+        day = c.on or _today()
+        case.state, case.end_reason, case.closed_on = CaseState.CLOSED, reason, day
+        events.append(
+            CaseEvent(case=case, kind=EventKind.CLOSED, text=reason, on=day, actor=_user(actor))
+        )
+        out.append(case)
+    _update_rows(out, ["state", "end_reason", "closed_on"])
+    CaseEvent.objects.bulk_create(events, batch_size=500)
+    return out

@@ -6,6 +6,7 @@ file (no history yet) nothing is suggested — the model never guesses from noth
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from django.conf import settings
@@ -46,14 +47,34 @@ def train() -> tuple[int, bool]:
     return len(texts), True
 
 
+# The loaded model, kept between requests and keyed on the file's path and modification time:
+# loading takes longer than suggesting, and a retrain (a new file, a new mtime) is picked up on the
+# next request without a restart. One entry: a process serves one deployment.
+_LOADED: dict[tuple[str, int], object] = {}
+_LOCK = threading.Lock()
+
+
+def load_suggester(path: Path | None = None):
+    """The Suggester stored at `path` (the model file by default), loaded once per file version."""
+    from dangjian.opinions.classify import Suggester
+
+    path = path or model_path()
+    key = (str(path), path.stat().st_mtime_ns)
+    with _LOCK:
+        model = _LOADED.get(key)
+        if model is None:
+            model = Suggester.load(path)
+            _LOADED.clear()
+            _LOADED[key] = model
+    return model
+
+
 def suggest_for(text: str) -> tuple[Category, float] | None:
     path = model_path()
     if not path.exists():
         return None
     try:
-        from dangjian.opinions.classify import Suggester
-
-        suggestion = Suggester.load(path).suggest(text)
+        suggestion = load_suggester(path).suggest(text)
     except (ImportError, OSError, ValueError):
         return None
     if suggestion is None:

@@ -20,4 +20,7 @@ urlpatterns = [
     path("opinions/", views.opinion_list, name="opinions"),
     path("import/", views.import_start, name="import"),
     path("import/map/", views.import_map, name="import_map"),
+    path("import/job/<int:pk>/", views.import_job, name="import_job"),
+    path("import/job/<int:pk>/status/", views.import_job_status, name="import_job_status"),
+    path("import/job/<int:pk>/commit/", views.import_commit, name="import_commit"),
 ]
