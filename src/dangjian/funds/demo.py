@@ -17,28 +17,13 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
 
-from dangjian.accounts.models import Grant
+from dangjian.demo.actors import nearest_staff
 from dangjian.dues.models import DuesEntry, EntryKind
 from dangjian.funds import selectors, services
 from dangjian.funds.models import Fund, Purpose
 from dangjian.orgs.models import BRANCH_TYPES, Organization, OrgStatus, OrgType
 
 HUNDRED = Decimal("100")
-
-
-def _actor(org: Organization):
-    """Someone holding a grant at the organisation or above it (nearest first)."""
-    prefixes = [org.path[:i] for i in range(len(org.path), 0, -Organization.steplen)]
-    for prefix in prefixes:
-        grant = (
-            Grant.objects.filter(org__path=prefix)
-            .exclude(role__in=("member", "system_admin", "auditor"))
-            .select_related("user")
-            .first()
-        )
-        if grant:
-            return grant.user
-    return None
 
 
 def _decision(body: str, day: date, text: str) -> dict:
@@ -55,7 +40,7 @@ def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
         return counts
     start = date(today.year, 1, 1)
     day = max(start, today - timedelta(days=10))
-    gw = _actor(gongwei)
+    gw = nearest_staff(gongwei)
     branches = list(
         Organization.objects.filter(
             path__startswith=gongwei.path, org_type__in=BRANCH_TYPES, status=OrgStatus.ACTIVE
@@ -72,7 +57,7 @@ def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
         )
         try:
             services.record_remittance(
-                actor=_actor(branch), from_org=branch, to_org=parent,
+                actor=nearest_staff(branch), from_org=branch, to_org=parent,
                 amount=bal.balance - keep, centre_amount=max(bal.held_for_centre, 0),
                 occurred_on=day - timedelta(days=rng.randrange(3, 20)),
                 period=today.year, note="党支部收缴党费交上级党委",
@@ -84,7 +69,7 @@ def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
             spend = min(selectors.dues_balance(branch).balance, Decimal(rng.randrange(50, 200)))
             if spend > 0:
                 services.record_expense(
-                    actor=_actor(branch), org=branch, purpose=Purpose.EDUCATION_MATERIALS,
+                    actor=nearest_staff(branch), org=branch, purpose=Purpose.EDUCATION_MATERIALS,
                     amount=spend, occurred_on=day,
                     **_decision("支委会", day - timedelta(days=7), "同意订阅党员教育刊物。"),
                     counterparty_name="新华书店", note="订阅《党建》《求是》",
@@ -102,7 +87,7 @@ def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
         amount = min(s.amount, bal.balance)
         if i % 5 != 4 and amount > 0:  # every fifth has not remitted yet
             services.record_remittance(
-                actor=_actor(committee), from_org=committee, to_org=gongwei, amount=amount,
+                actor=nearest_staff(committee), from_org=committee, to_org=gongwei, amount=amount,
                 centre_amount=max(bal.held_for_centre, 0), occurred_on=day, period=today.year,
                 note=f"按{s.percent}%上缴工委",
             )  # fmt: skip
@@ -114,7 +99,7 @@ def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
             if spend > 0:
                 purpose = rng.choice([Purpose.TRAINING, Purpose.HARDSHIP, Purpose.COMMENDATION])
                 services.record_expense(
-                    actor=_actor(committee), org=committee, purpose=purpose, amount=spend,
+                    actor=nearest_staff(committee), org=committee, purpose=purpose, amount=spend,
                     occurred_on=day,
                     **_decision("党委会", day - timedelta(days=5), f"同意列支：{purpose.label}。"),
                     note=str(purpose.label),

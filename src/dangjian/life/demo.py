@@ -17,8 +17,8 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from dangjian.accounts.models import Grant
 from dangjian.core.calendar import add_months, months_between
+from dangjian.demo.actors import nearest_staff
 from dangjian.life import services
 from dangjian.life.models import AppraisalResult, FollowUpDecision, Meeting, MeetingKind
 from dangjian.members.lapse import lapse_sources
@@ -44,24 +44,6 @@ LECTURES = (
     "弘扬伟大建党精神",
     "加强作风建设，做到为民务实清廉",
 )
-
-
-def _actor(org: Organization):
-    """Someone holding a grant at the organisation or above it (nearest first)."""
-    prefixes = [org.path[:i] for i in range(len(org.path), 0, -Organization.steplen)]
-    for prefix in prefixes:
-        grant = (
-            Grant.objects.filter(org__path=prefix, role__in=_STAFF)
-            .select_related("user")
-            .order_by("pk")
-            .first()
-        )
-        if grant:
-            return grant.user
-    return None
-
-
-_STAFF = ("branch_secretary", "committee_admin", "work_committee_admin")
 
 
 def _lapsed_members(member_ids: list[int], today: date) -> set[int]:
@@ -238,7 +220,7 @@ def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
             chair=post.member,
         )
     for b in made.values():
-        actor = _actor(b.org)
+        actor = nearest_staff(b.org)
         meetings = services.record_meetings(actor=actor, org=b.org, meetings=b.items)
         counts["会议记录"] += len(meetings)
         counts["出席记录"] += sum(len(x["attendance"]) for x in b.items)

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
-from dangjian.accounts.models import Grant
+from dangjian.demo.actors import nearest_staff
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 from dangjian.orgs.models import BRANCH_TYPES, Organization, OrgStatus, OrgType, Post, Sector
@@ -76,20 +76,6 @@ TASKS = {
 }
 
 
-def _actor(org: Organization):
-    prefixes = [org.path[:i] for i in range(len(org.path), 0, -Organization.steplen)]
-    for prefix in prefixes:
-        grant = (
-            Grant.objects.filter(org__path=prefix)
-            .exclude(role__in=("member", "system_admin", "auditor"))
-            .select_related("user")
-            .first()
-        )
-        if grant:
-            return grant.user
-    return None
-
-
 def _leaders(org: Organization, roster: list[Member]) -> tuple[Member, Member]:
     ids = {m.pk for m in roster}
     holders = [
@@ -109,7 +95,7 @@ def _leaders(org: Organization, roster: list[Member]) -> tuple[Member, Member]:
 def populate_demo(*, rng: random.Random, today: date) -> dict[str, int]:
     counts = {"联建单位": 0, "结对": 0, "年度任务": 0, "活动": 0, "挂点联系": 0, "党建指导员": 0}
     gongwei = Organization.objects.filter(org_type=OrgType.WORK_COMMITTEE).order_by("path").first()
-    gw = _actor(gongwei) if gongwei else None
+    gw = nearest_staff(gongwei) if gongwei else None
     if gongwei is None or gw is None:
         return counts
 
