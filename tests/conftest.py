@@ -16,3 +16,13 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture(autouse=True)
+def _chinese_after_each_test():
+    """A request with the English cookie activates English for the test's thread (LocaleMiddleware);
+    without this, the next test on the same worker would read its messages in English."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

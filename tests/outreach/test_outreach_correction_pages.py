@@ -2,14 +2,12 @@
 the change history is shown, dates are entered as elsewhere, and an English user reads English."""
 
 import ast
-import json
 import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from django.utils.translation import trans_real
 
 from dangjian.orgs.models import Post, PostKind
 from dangjian.outreach import services
@@ -161,19 +159,7 @@ def test_a_liaison_correction_page_offers_sitting_committee_members(county, logi
 # ---------------------------------------------------------------- English
 
 
-@pytest.fixture
-def english(monkeypatch):
-    """The English catalogue as it will be once the helpers' json files are merged into it."""
-    catalog = trans_real.translation("en")._catalog._catalogs[0]
-    for name in (".i18n_outreach.json", ".i18n_outreach2.json"):
-        path = ROOT / name
-        if not path.exists():
-            pytest.skip(f"{name} is absent (merged into the catalogue already?)")
-        for msgid, text in json.loads(path.read_text()).items():
-            monkeypatch.setitem(catalog, msgid, text)
-
-
-def test_an_english_user_reads_the_services_messages_in_english(county, pairing, login, english):
+def test_an_english_user_reads_the_services_messages_in_english(county, pairing, login):
     client = login(county.users["zhibu"])
     client.cookies["django_language"] = "en"
     response = client.post(
