@@ -1,6 +1,6 @@
 """组织生活 pages: list, new (roster radios), detail, compliance; out of scope is 404 on every page."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -38,6 +38,32 @@ def test_list_shows_meetings_newest_first(county, login):
     html = r.content.decode()
     assert html.index(later.topic) < html.index("重温入党誓词")
     assert "记录一次会议" in html
+
+
+def test_list_pages_through_every_meeting_newest_first(county, login):
+    """A page at a time: the oldest meeting is on the last page, none is cut off."""
+    from dangjian.life.views import MEETINGS_PER_PAGE
+
+    first = date(2024, 1, 1)
+    services.record_meetings(
+        actor=county.users["zhibu"],
+        org=county.branch_a1,
+        meetings=[
+            {
+                "kind": "group",
+                "held_on": first + timedelta(days=n),
+                "topic": f"党小组会第{n + 1}次",
+                "attendance": {county.members["a1"][0].pk: ("present", "")},
+            }
+            for n in range(MEETINGS_PER_PAGE + 1)
+        ],
+    )
+    c = login(county.users["zhibu"])
+    page1 = c.get(reverse("life:list")).content.decode()
+    assert f"党小组会第{MEETINGS_PER_PAGE + 1}次" in page1 and "党小组会第1次<" not in page1
+    assert "第 1 / 2 页" in page1 and f"?org={county.branch_a1.pk}&page=2" in page1
+    page2 = c.get(reverse("life:list"), {"org": county.branch_a1.pk, "page": 2}).content.decode()
+    assert "党小组会第1次<" in page2 and "党小组会第2次<" not in page2
 
 
 def test_new_page_shows_roster_with_radios_default_present(county, login):

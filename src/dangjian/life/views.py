@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -51,20 +52,26 @@ def _orgs_in_scope(user, action: str):
     return list(Organization.objects.filter(q).order_by("path").only("pk", "name", "depth"))
 
 
+# A 工委 sees thousands of meetings a year: a page at a time, newest first, every one reachable.
+MEETINGS_PER_PAGE = 50
+
+
 @login_required
 def meeting_list(request):
     org = _org_from(request)
-    meetings = list(
+    meetings = (
         restrict(request.user, "view", Meeting.objects.filter(org_path__startswith=org.path))
         .select_related("org", "chair")
-        .order_by("-held_on", "-id")[:500]
+        .order_by("-held_on", "-id")
     )
+    page = Paginator(meetings, MEETINGS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "life/list.html",
         {
             "org": org,
-            "meetings": meetings,
+            "page": page,
+            "querystring": f"org={org.pk}",
             "orgs": _orgs_in_scope(request.user, "view"),
             "can_add": path_in_scope(request.user, "add", LIFE, org.path),
         },
