@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.roles import OUTREACH
 from dangjian.core.audit import record_event
 from dangjian.core.exports import ExportColumn, xlsx_response
-from dangjian.core.forms import add_service_errors
+from dangjian.core.forms import add_service_errors, form_page
 from dangjian.core.scope import get_scoped_or_404, path_in_scope, restrict, scope_paths
 from dangjian.orgs.models import Organization
 from dangjian.outreach import selectors, services
@@ -448,35 +448,40 @@ def pairing_detail(request, pk):
     )
 
 
+def _simple_page(request, form, *, org, title, save, success, next_url, **extra):
+    """One form, one service call (core.forms.form_page) in the outreach page frame."""
+    return form_page(
+        request,
+        form,
+        title=title,
+        save=save,
+        success=success,
+        next_url=next_url,
+        org=org,
+        template="outreach/simple_form.html",
+        context={"show_tree": False, **extra},
+    )
+
+
 @login_required
 def pairing_task(request, pk):
     pairing = _pairing(request, pk, "change")
     form = TaskForm(request.POST or None, years=_task_years(pairing))
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        try:
-            services.add_task(
-                actor=request.user,
-                pairing=pairing,
-                year=d["year"],
-                category=d["category"],
-                title=d["title"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已添加年度任务。"))
-            return redirect("outreach:pairing", pk=pairing.pk)
-    return render(
+    return _simple_page(
         request,
-        "outreach/simple_form.html",
-        {
-            "org": pairing.org,
-            "pairing": pairing,
-            "form": form,
-            "title": _("添加年度任务"),
-            "show_tree": False,
-        },
+        form,
+        org=pairing.org,
+        title=_("添加年度任务"),
+        save=lambda d: services.add_task(
+            actor=request.user,
+            pairing=pairing,
+            year=d["year"],
+            category=d["category"],
+            title=d["title"],
+        ),
+        success=_("已添加年度任务。"),
+        next_url=lambda _r: reverse("outreach:pairing", args=[pairing.pk]),
+        pairing=pairing,
     )
 
 
@@ -484,29 +489,17 @@ def pairing_task(request, pk):
 def pairing_end(request, pk):
     pairing = _pairing(request, pk, "change")
     form = EndForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.end_pairing(
-                actor=request.user,
-                pairing=pairing,
-                ended_on=form.cleaned_data["ended_on"],
-                reason=form.cleaned_data["reason"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("结对已结束，记录继续保留。"))
-            return redirect("outreach:pairing", pk=pairing.pk)
-    return render(
+    return _simple_page(
         request,
-        "outreach/simple_form.html",
-        {
-            "org": pairing.org,
-            "pairing": pairing,
-            "form": form,
-            "title": _("结束结对"),
-            "show_tree": False,
-        },
+        form,
+        org=pairing.org,
+        title=_("结束结对"),
+        save=lambda d: services.end_pairing(
+            actor=request.user, pairing=pairing, ended_on=d["ended_on"], reason=d["reason"]
+        ),
+        success=_("结对已结束，记录继续保留。"),
+        next_url=lambda _r: reverse("outreach:pairing", args=[pairing.pk]),
+        pairing=pairing,
     )
 
 
@@ -799,18 +792,14 @@ def liaison_new(request):
         members=_committee_members(org),
         partners=services.usable_partners(org).filter(kind__in=TWO_NEW_KINDS).order_by("name"),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_liaison(actor=request.user, org=org, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已登记挂点联系。"))
-            return redirect(reverse("outreach:assignments") + f"?org={org.pk}")
-    return render(
+    return _simple_page(
         request,
-        "outreach/simple_form.html",
-        {"org": org, "form": form, "title": _("登记挂点联系"), "show_tree": False},
+        form,
+        org=org,
+        title=_("登记挂点联系"),
+        save=lambda d: services.record_liaison(actor=request.user, org=org, **d),
+        success=_("已登记挂点联系。"),
+        next_url=lambda _r: reverse("outreach:assignments") + f"?org={org.pk}",
     )
 
 
@@ -824,18 +813,14 @@ def dispatch_new(request):
         .filter(kind__in=DISPATCH_KINDS)
         .order_by("kind", "name"),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_dispatch(actor=request.user, org=org, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已登记派驻。"))
-            return redirect(reverse("outreach:assignments") + f"?org={org.pk}")
-    return render(
+    return _simple_page(
         request,
-        "outreach/simple_form.html",
-        {"org": org, "form": form, "title": _("登记党建助理或党建指导员"), "show_tree": False},
+        form,
+        org=org,
+        title=_("登记党建助理或党建指导员"),
+        save=lambda d: services.record_dispatch(actor=request.user, org=org, **d),
+        success=_("已登记派驻。"),
+        next_url=lambda _r: reverse("outreach:assignments") + f"?org={org.pk}",
     )
 
 
@@ -905,14 +890,21 @@ def dispatch_detail(request, pk):
 # ------------------------------------------------------------------ corrections (reason + history)
 
 
-def _edit_page(request, *, org, form, title, back_url, back_label, history, hint="", **extra):
-    return render(
+def _edit_page(
+    request, *, org, form, title, save, success, next_url, back_url, back_label, history,
+    hint="", **extra,
+):
+    """A correction page (core.forms.form_page): the form, the reason, and the change history."""
+    return form_page(
         request,
-        "outreach/edit.html",
-        {
-            "org": org,
-            "form": form,
-            "title": title,
+        form,
+        title=title,
+        save=save,
+        success=success,
+        next_url=lambda _r: next_url,
+        org=org,
+        template="outreach/edit.html",
+        context={
             "back_url": back_url,
             "back_label": back_label,
             "history": history,
@@ -941,20 +933,14 @@ def pairing_edit(request, pk):
         roster=services.roster(pairing.org),
         initial=initial,
     )
-    if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
-        try:
-            services.edit_pairing(actor=request.user, pairing=pairing, **d)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已更正结对信息，原来的内容记在下方的更正记录中。"))
-            return redirect("outreach:pairing", pk=pairing.pk)
     return _edit_page(
         request,
         org=pairing.org,
         form=form,
         title=_("更正结对信息"),
+        save=lambda d: services.edit_pairing(actor=request.user, pairing=pairing, **d),
+        success=_("已更正结对信息，原来的内容记在下方的更正记录中。"),
+        next_url=reverse("outreach:pairing", args=[pairing.pk]),
         back_url=reverse("outreach:pairing", args=[pairing.pk]),
         back_label=str(pairing),
         history=selectors.history(request.user, [pairing]),
@@ -973,21 +959,14 @@ def task_withdraw(request, pk):
     )
     pairing = task.pairing
     form = WithdrawTaskForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.withdraw_task(
-                actor=request.user, task=task, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已撤回这项任务，它不再计入任务数。"))
-            return redirect(reverse("outreach:pairing", args=[pairing.pk]) + f"#task-{task.pk}")
     return _edit_page(
         request,
         org=pairing.org,
         form=form,
         title=_("撤回年度任务"),
+        save=lambda d: services.withdraw_task(actor=request.user, task=task, reason=d["reason"]),
+        success=_("已撤回这项任务，它不再计入任务数。"),
+        next_url=reverse("outreach:pairing", args=[pairing.pk]) + f"#task-{task.pk}",
         back_url=reverse("outreach:pairing", args=[pairing.pk]),
         back_label=str(pairing),
         history=selectors.history(request.user, [task]),
@@ -1008,19 +987,14 @@ def partner_edit(request, pk):
             f: getattr(partner, f) for f in ("name", "kind", "place", "contact_person", "note")
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.edit_partner(actor=request.user, partner=partner, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已更正“%(name)s”。") % {"name": partner.name})
-            return redirect(reverse("outreach:partners") + f"?org={partner.org_id}")
     return _edit_page(
         request,
         org=partner.org,
         form=form,
         title=_("更正联建单位：%(name)s") % {"name": partner.name},
+        save=lambda d: services.edit_partner(actor=request.user, partner=partner, **d),
+        success=lambda _r: _("已更正“%(name)s”。") % {"name": partner.name},
+        next_url=reverse("outreach:partners") + f"?org={partner.org_id}",
         back_url=reverse("outreach:partners") + f"?org={partner.org_id}",
         back_label=_("联建单位名录"),
         history=selectors.history(request.user, [partner]),
@@ -1057,19 +1031,14 @@ def _assignment_edit(request, model, pk):
         initial=initial,
     )
     detail = reverse("outreach:dispatch" if is_dispatch else "outreach:liaison", args=[record.pk])
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.edit_assignment(actor=request.user, record=record, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已更正，原来的内容记在更正记录中。"))
-            return redirect(detail)
     return _edit_page(
         request,
         org=org,
         form=form,
         title=_("更正派驻信息") if is_dispatch else _("更正挂点联系"),
+        save=lambda d: services.edit_assignment(actor=request.user, record=record, **d),
+        success=_("已更正，原来的内容记在更正记录中。"),
+        next_url=detail,
         back_url=detail,
         back_label=f"{record.member.name} → {record.partner.name}",
         history=selectors.history(request.user, [record]),
@@ -1103,20 +1072,14 @@ def contact_correct(request, pk):
     form = ContactCorrectForm(
         request.POST or None, initial={"happened_on": contact.happened_on, "text": contact.text}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.correct_contact(actor=request.user, contact=contact, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("已更正这条记录。"))
-            return redirect(detail)
-    org = Organization.objects.get(pk=parent.org_id)
     return _edit_page(
         request,
-        org=org,
+        org=parent.org,
         form=form,
         title=_("更正联系记录") if contact.liaison_id else _("更正工作报告"),
+        save=lambda d: services.correct_contact(actor=request.user, contact=contact, **d),
+        success=_("已更正这条记录。"),
+        next_url=detail,
         back_url=detail,
         back_label=f"{parent.member.name} → {parent.partner.name}",
         history=selectors.history(request.user, [contact]),
